@@ -1,0 +1,52 @@
+package io.eventflow.config;
+
+import java.net.URI;
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Every Eventflow setting, under the prefix {@code eventflow}. The broker and the database use Spring
+ * Boot's own {@code spring.rabbitmq.*} and {@code spring.datasource.*}.
+ */
+@ConfigurationProperties("eventflow")
+public record EventflowProperties(
+        @DefaultValue Ingest ingest,
+        @DefaultValue Consumers consumers,
+        @DefaultValue Broker broker,
+        @DefaultValue Cipher cipher,
+        @DefaultValue Words words) {
+
+    /** The HTTP ingest: limits of one request and how it publishes. */
+    public record Ingest(
+            @DefaultValue("10000") int maxCount,
+            @DefaultValue("16384") int maxBodyBytes,
+            @DefaultValue("16") int publishThreads,
+            @DefaultValue("5s") Duration confirmTimeout) {
+    }
+
+    /** The queue consumers of service 1 and service 2. */
+    public record Consumers(
+            @DefaultValue("2") int concurrency,
+            @DefaultValue("50") int prefetch) {
+    }
+
+    /**
+     * What the broker is. {@code auto} asks the broker for its product name at start; {@code rabbitmq} adds
+     * quorum queues and broker-side dead-lettering as a safety net, {@code generic} declares plain durable queues.
+     */
+    public record Broker(@DefaultValue("auto") String flavor, @DefaultValue("10") int deliveryLimit) {
+    }
+
+    /**
+     * The AES-256 key (base64 of 32 bytes) that encrypts the secret word between service 1 and 2. Empty: a key
+     * is generated once and kept in {@code keyFile}, so every Eventflow process started in this folder shares it.
+     */
+    public record Cipher(@DefaultValue("") String key, @DefaultValue("data/cipher.key") String keyFile) {
+    }
+
+    /** Where secret words come from: the bundled list, or an HTTP word service with a fallback to the list. */
+    public record Words(URI url, @DefaultValue("2s") Duration timeout) {
+    }
+}

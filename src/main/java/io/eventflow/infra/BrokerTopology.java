@@ -1,0 +1,74 @@
+package io.eventflow.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.eventflow.config.EventflowProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.core.Declarable;
+import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The queues Eventflow owns, declared once by the application (Spring's RabbitAdmin declares them on every
+ * (re)connect): durable {@code topic1..3} and their {@code .dlq}, the only broker-specific code in Eventflow.
+ * <p>
+ * The routes dead-letter poison messages themselves, so this works on any AMQP 0-9-1 broker. On RabbitMQ the
+ * queues are also quorum queues with a delivery limit and broker-side dead-lettering, as a safety net for a
+ * message that fails even to be dead-lettered. Other brokers (the embedded Qpid) refuse those arguments.
+ */
+@Configuration
+public class BrokerTopology {
+
+    public static final List<String> QUEUES = List.of("topic1", "topic2", "topic3");
+    public static final String DLQ_SUFFIX = ".dlq";
+
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerTopology.class);
+
+    @Bean
+    public Declarables eventflowQueues(EventflowProperties properties, ConnectionFactory connectionFactory) {
+        boolean rabbitmq = isRabbitMq(properties.broker().flavor(), connectionFactory);
+        List<Declarable> queues = new ArrayList<>();
+        for (String name : QUEUES) {
+            String dlq = name + DLQ_SUFFIX;
+            if (rabbitmq) {
+                queues.add(QueueBuilder.durable(name).quorum()
+                        .deadLetterExchange("").deadLetterRoutingKey(dlq)
+                        .deliveryLimit(properties.broker().deliveryLimit())
+                        .build());
+                queues.add(QueueBuilder.durable(dlq).quorum().build());
+            } else {
+                queues.add(new Queue(name, true, false, false, Map.of()));
+                queues.add(new Queue(dlq, true, false, false, Map.of()));
+            }
+        }
+        LOG.info("Broker topology: {} durable queues{}", queues.size(), rabbitmq ? " (RabbitMQ quorum queues with dead-letter safety net)" : "");
+        return new Declarables(queues);
+    }
+
+    static boolean isRabbitMq(String flavor, ConnectionFactory connectionFactory) {
+        switch (flavor) {
+            case "rabbitmq":
+                return true;
+            case "generic":
+                return false;
+            case "auto":
+                break;
+            default:
+                throw new IllegalArgumentException("eventflow.broker.flavor must be auto, rabbitmq or generic, not " + flavor);
+        }
+        try (var connection = connectionFactory.createConnection()) {
+            Object product = connection.getDelegate().getServerProperties().get("product");
+            return product != null && product.toString().equalsIgnoreCase("RabbitMQ");
+        } catch (RuntimeException e) {
+            LOG.warn("Broker not reachable to detect its kind ({}); assuming RabbitMQ. Set eventflow.broker.flavor to be explicit.", e.getMessage());
+            return true;
+        }
+    }
+}

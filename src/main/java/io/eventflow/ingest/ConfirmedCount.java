@@ -1,0 +1,40 @@
+package io.eventflow.ingest;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Exchange;
+import org.springframework.stereotype.Component;
+
+/**
+ * Counts the events of one request whose publish the broker confirmed, so the answer can say exactly how many
+ * were accepted. A failed publish is counted, not rethrown: every event of the request is attempted.
+ * Sets property {@code confirmed} on the request's exchange.
+ */
+@Component
+public class ConfirmedCount implements AggregationStrategy {
+
+    public static final String CONFIRMED = "confirmed";
+    public static final String LAST_FAILURE = "publishFailure";
+
+    @Override
+    public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        throw new UnsupportedOperationException("needs the input exchange");
+    }
+
+    @Override
+    public Exchange aggregate(Exchange oldExchange, Exchange newExchange, Exchange inputExchange) {
+        AtomicInteger confirmed = inputExchange.getProperty(CONFIRMED, AtomicInteger.class);
+        if (confirmed == null) {
+            confirmed = new AtomicInteger();
+            inputExchange.setProperty(CONFIRMED, confirmed);
+        }
+        if (newExchange.getException() == null) {
+            confirmed.incrementAndGet();
+        } else {
+            inputExchange.setProperty(LAST_FAILURE, newExchange.getException().getMessage());
+            newExchange.setException(null);
+        }
+        return inputExchange;
+    }
+}

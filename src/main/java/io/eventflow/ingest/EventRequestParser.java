@@ -1,0 +1,137 @@
+package io.eventflow.ingest;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.eventflow.config.EventflowProperties;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns the body of {@code POST /api/events} into the events to publish, or refuses it with a problem.
+ * <p>
+ * Sets exchange properties {@code eventType} (normalised), {@code batchId} and {@code eventCount}; the body becomes the
+ * list of event messages.
+ */
+@Component
+public class EventRequestParser {
+
+    public static final String PASSIVE = "passiveEvent";
+    public static final String ACTIVE = "activeEvent";
+    /** The original demo's code posted this name for active events. */
+    private static final String ACTIVE_SYNONYM = "actionEvent";
+    private static final int MAX_NESTING = 8;
+    private static final DateTimeFormatter CREATE_DATE =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private final ObjectMapper strictMapper = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    private final int maxCount;
+
+    public EventRequestParser(EventflowProperties properties) {
+        this.maxCount = properties.ingest().maxCount();
+    }
+
+    public List<Map<String, Object>> parse(@Header(Exchange.CONTENT_TYPE) String contentType, String body, Exchange exchange) {
+        requireJson(contentType);
+        JsonNode request = readObject(body);
+        String eventType = eventType(request);
+        int count = count(request);
+        for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("eventType") && !name.equals("count")) {
+                throw new ProblemException(400, "Unknown field", "'" + name + "' is not a field of an event request; expected eventType and optional count");
+            }
+        }
+
+        String batchId = UUID.randomUUID().toString();
+        String createDate = CREATE_DATE.format(Instant.now());
+        List<Map<String, Object>> events = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("eventId", UUID.randomUUID().toString());
+            event.put("eventType", eventType);
+            event.put("create_date", createDate);
+            event.put("batchId", batchId);
+            events.add(event);
+        }
+        exchange.setProperty("eventType", eventType);
+        exchange.setProperty("batchId", batchId);
+        exchange.setProperty("eventCount", count);
+        return events;
+    }
+
+    private static void requireJson(String contentType) {
+        String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase();
+        if (!mediaType.equals("application/json") && !(mediaType.startsWith("application/") && mediaType.endsWith("+json"))) {
+            throw new ProblemException(415, "Unsupported media type",
+                    "send the request as application/json, not " + (mediaType.isEmpty() ? "without a Content-Type" : mediaType));
+        }
+    }
+
+    private JsonNode readObject(String body) {
+        if (body == null || body.isBlank()) {
+            throw new ProblemException(400, "Empty body", "expected a JSON object such as {\"eventType\":\"passiveEvent\",\"count\":1}");
+        }
+        JsonNode node;
+        try (JsonParser parser = strictMapper.createParser(body)) {
+            node = strictMapper.readTree(parser);
+        } catch (JsonProcessingException e) {
+            throw new ProblemException(400, "Malformed JSON", e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ProblemException(400, "Unreadable body", "the body could not be read as JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new ProblemException(400, "Not a JSON object", "expected a JSON object such as {\"eventType\":\"passiveEvent\",\"count\":1}");
+        }
+        return node;
+    }
+
+    private static String eventType(JsonNode request) {
+        JsonNode type = request.get("eventType");
+        if (type == null || type.isNull()) {
+            throw new ProblemException(400, "Missing eventType", "expected eventType passiveEvent or activeEvent");
+        }
+        if (!type.isTextual()) {
+            throw new ProblemException(400, "Invalid eventType", "eventType must be a string: passiveEvent or activeEvent");
+        }
+        return switch (type.textValue()) {
+            case PASSIVE -> PASSIVE;
+            case ACTIVE, ACTIVE_SYNONYM -> ACTIVE;
+            default -> throw new ProblemException(400, "Unknown eventType", "expected passiveEvent or activeEvent");
+        };
+    }
+
+    private int count(JsonNode request) {
+        JsonNode count = request.get("count");
+        if (count == null) {
+            return 1;
+        }
+        if (!count.isIntegralNumber() || !count.canConvertToInt() || count.intValue() < 1 || count.intValue() > maxCount) {
+            throw new ProblemException(400, "Invalid count", "count must be an integer from 1 to " + maxCount);
+        }
+        return count.intValue();
+    }
+}

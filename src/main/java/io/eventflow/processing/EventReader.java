@@ -1,0 +1,73 @@
+package io.eventflow.processing;
+
+import java.io.IOException;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads an event message from a queue into the row a consumer stores: {@code eventId}, {@code eventType},
+ * {@code batchId}, {@code createDate}, {@code eventData} (the message as received) and, when present,
+ * {@code secretValue}. A message that is not such an event is poison.
+ */
+@Component
+public class EventReader {
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    public Map<String, Object> read(String message, String expectedType) {
+        JsonNode event;
+        try {
+            event = json.readTree(message);
+        } catch (IOException e) {
+            throw new PoisonMessageException("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (event == null || !event.isObject()) {
+            throw new PoisonMessageException("not a JSON object");
+        }
+        String eventType = text(event, "eventType");
+        if (!expectedType.equals(eventType)) {
+            throw new PoisonMessageException("unexpected eventType '" + eventType + "', this queue carries " + expectedType);
+        }
+        Map<String, Object> row = new HashMap<>();
+        row.put("eventId", uuid(event, "eventId"));
+        row.put("eventType", eventType);
+        row.put("batchId", uuid(event, "batchId"));
+        row.put("createDate", timestamp(event, "create_date"));
+        row.put("eventData", message);
+        if (event.hasNonNull("secretValue")) {
+            row.put("secretValue", text(event, "secretValue"));
+        }
+        return row;
+    }
+
+    private static String text(JsonNode event, String field) {
+        JsonNode value = event.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new PoisonMessageException("field " + field + " is missing or not a string");
+        }
+        return value.textValue();
+    }
+
+    private static UUID uuid(JsonNode event, String field) {
+        try {
+            return UUID.fromString(text(event, field));
+        } catch (IllegalArgumentException e) {
+            throw new PoisonMessageException("field " + field + " is not a UUID");
+        }
+    }
+
+    private static OffsetDateTime timestamp(JsonNode event, String field) {
+        try {
+            return OffsetDateTime.parse(text(event, field));
+        } catch (DateTimeParseException e) {
+            throw new PoisonMessageException("field " + field + " is not an ISO-8601 timestamp");
+        }
+    }
+}
