@@ -40,6 +40,7 @@ final class EmbeddedBroker implements AutoCloseable {
 
     static EmbeddedBroker start(Path directory, int requestedPort) throws Exception {
         Files.createDirectories(directory);
+        keepDerbyLogOutOfWorkingDirectory(directory);
         String password = randomPassword();
 
         Map<String, String> context = new HashMap<>();
@@ -102,6 +103,16 @@ final class EmbeddedBroker implements AutoCloseable {
     @Override
     public void close() {
         launcher.shutdown();
+    }
+
+    /**
+     * Derby ignores the log method Qpid sets and writes derby.log into the working directory. Its error
+     * stream is JVM-wide and chosen once, at Derby's first boot, so the first broker's dir gets it.
+     */
+    private static void keepDerbyLogOutOfWorkingDirectory(Path directory) {
+        if (System.getProperty("derby.stream.error.file") == null) {
+            System.setProperty("derby.stream.error.file", directory.resolve("derby.log").toString());
+        }
     }
 
     private static String randomPassword() {
