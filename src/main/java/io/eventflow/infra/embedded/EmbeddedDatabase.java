@@ -43,6 +43,8 @@ final class EmbeddedDatabase implements AutoCloseable {
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 // zonky turns this off for fast tests; an accepted event must survive a crash.
                 .setServerConfig("synchronous_commit", "on")
+                // zonky also passes -F (fsync off); a later -c wins, and a power cut must not corrupt the data.
+                .setServerConfig("fsync", "on")
                 .setServerConfig("max_connections", "100")
                 // Our context closes it, after the pools that use it; a JVM hook could race them.
                 .setRegisterShutdownHook(false)
