@@ -1,0 +1,123 @@
+package io.eventflow.infra.embedded;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.qpid.server.SystemLauncher;
+import org.apache.qpid.server.SystemLauncherListener;
+import org.apache.qpid.server.model.Broker;
+import org.apache.qpid.server.model.Port;
+import org.apache.qpid.server.model.State;
+import org.apache.qpid.server.model.SystemConfig;
+
+/**
+ * Qpid Broker-J in this JVM, speaking AMQP 0-9-1 on 127.0.0.1 only. Queues, exchanges, bindings and
+ * persistent messages live in a Derby store under the data dir, so they survive a restart or a kill.
+ */
+final class EmbeddedBroker implements AutoCloseable {
+
+    static final String VIRTUAL_HOST = "eventflow";
+    static final String USERNAME = "eventflow";
+    private static final String INITIAL_CONFIG = "qpid-initial-config.json";
+    private static final String SYSTEM_PROPERTIES = "qpid-system.properties";
+
+    private final SystemLauncher launcher;
+    private final int port;
+    private final String password;
+    private final Path directory;
+
+    private EmbeddedBroker(SystemLauncher launcher, int port, String password, Path directory) {
+        this.launcher = launcher;
+        this.port = port;
+        this.password = password;
+        this.directory = directory;
+    }
+
+    static EmbeddedBroker start(Path directory, int requestedPort) throws Exception {
+        Files.createDirectories(directory);
+        keepDerbyLogOutOfWorkingDirectory(directory);
+        String password = randomPassword();
+
+        Map<String, String> context = new HashMap<>();
+        // Qpid writes under QPID_WORK, which defaults to ./work: keep it inside our data dir.
+        context.put("QPID_WORK", directory.toString());
+        context.put(SystemConfig.QPID_WORK_DIR, directory.toString());
+        context.put("eventflow.broker.port", Integer.toString(requestedPort));
+        context.put("eventflow.broker.username", USERNAME);
+        context.put("eventflow.broker.password", password);
+        context.put("eventflow.broker.store_path", directory.resolve("derby").toString());
+
+        Map<String, Object> attributes = new HashMap<>();
+        attributes.put(SystemConfig.TYPE, "Memory");
+        // Qpid opens it with new URL(...): a resource URL works from the IDE and from inside the fat jar.
+        attributes.put(SystemConfig.INITIAL_CONFIGURATION_LOCATION,
+                EmbeddedBroker.class.getResource(INITIAL_CONFIG).toExternalForm());
+        // Without it Qpid reads "classpath:system.properties", a URL scheme only its own launcher registers.
+        attributes.put(SystemConfig.INITIAL_SYSTEM_PROPERTIES_LOCATION,
+                EmbeddedBroker.class.getResource(SYSTEM_PROPERTIES).toExternalForm());
+        attributes.put(SystemConfig.STARTUP_LOGGED_TO_SYSTEM_OUT, false);
+        attributes.put(SystemConfig.CONTEXT, context);
+
+        AtomicReference<SystemConfig<?>> systemConfig = new AtomicReference<>();
+        SystemLauncher launcher = new SystemLauncher(new SystemLauncherListener.DefaultSystemLauncherListener() {
+            @Override
+            public void onContainerResolve(SystemConfig<?> resolved) {
+                systemConfig.set(resolved);
+            }
+        });
+        try {
+            launcher.startup(attributes);
+            Broker<?> broker = (Broker<?>) systemConfig.get().getContainer(Broker.class);
+            int port = broker.getPorts().stream()
+                    .filter(p -> "AMQP".equals(p.getName()))
+                    .mapToInt(Port::getBoundPort)
+                    .findFirst().orElse(-1);
+            if (broker.getState() != State.ACTIVE || port <= 0) {
+                throw new IllegalStateException("Qpid broker did not come up (state " + broker.getState()
+                        + ", AMQP port " + port + "); see its log lines above, data dir " + directory);
+            }
+            return new EmbeddedBroker(launcher, port, password, directory);
+        } catch (Exception | Error e) {
+            launcher.shutdown();
+            throw e;
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    String password() {
+        return password;
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    @Override
+    public void close() {
+        launcher.shutdown();
+    }
+
+    /**
+     * Derby ignores the log method Qpid sets and writes derby.log into the working directory. Its error
+     * stream is JVM-wide and chosen once, at Derby's first boot, so the first broker's dir gets it.
+     */
+    private static void keepDerbyLogOutOfWorkingDirectory(Path directory) {
+        if (System.getProperty("derby.stream.error.file") == null) {
+            System.setProperty("derby.stream.error.file", directory.resolve("derby.log").toString());
+        }
+    }
+
+    private static String randomPassword() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+}
