@@ -1,6 +1,7 @@
 package io.eventflow.config;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -9,9 +10,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Every Eventflow setting, under the prefix {@code eventflow}. The broker and the database use Spring
  * Boot's own {@code spring.rabbitmq.*} and {@code spring.datasource.*}.
+ * <p>
+ * {@code embedded}, {@code dataDir} and the two embedded ports are read before the context exists, by
+ * {@link io.eventflow.infra.embedded.EmbeddedSettings}; they are here so that every key has one home.
  */
 @ConfigurationProperties("eventflow")
 public record EventflowProperties(
+        @DefaultValue("true") boolean embedded,
+        @DefaultValue("data") Path dataDir,
+        @DefaultValue("0") int embeddedBrokerPort,
+        @DefaultValue("0") int embeddedPostgresPort,
         @DefaultValue Ingest ingest,
         @DefaultValue Consumers consumers,
         @DefaultValue Broker broker,
