@@ -1,0 +1,68 @@
+package io.eventflow.pipeline;
+
+import java.time.Duration;
+import java.util.Map;
+
+import io.eventflow.support.EventflowIntegrationTest;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class PipelineFlowTest extends EventflowIntegrationTest {
+
+    @Test
+    void passiveEventsAreStoredInTopic1Only() {
+        ResponseEntity<Map> answer = postEvents("{\"eventType\":\"passiveEvent\",\"count\":7}");
+
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(answer.getBody()).containsEntry("accepted", 7).containsEntry("topic", "topic1").containsKey("batchId");
+        await().atMost(Duration.ofSeconds(20)).until(() -> rows("topic1") == 7);
+        assertThat(rows("topic2")).isZero();
+        assertThat(rows("topic3")).isZero();
+        assertThat(jdbc.queryForObject("SELECT count(DISTINCT batch_id) FROM topic1 WHERE batch_id = ?::uuid",
+                Long.class, answer.getBody().get("batchId"))).isEqualTo(1);
+    }
+
+    @Test
+    void activeEventsAreStoredInTopic2AndTopic3WithTheDecryptedWord() {
+        ResponseEntity<Map> answer = postEvents("{\"eventType\":\"activeEvent\",\"count\":25}");
+
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(answer.getBody()).containsEntry("accepted", 25).containsEntry("topic", "topic2");
+        await().atMost(Duration.ofSeconds(20)).until(() -> rows("topic3") == 25);
+        assertThat(rows("topic2")).isEqualTo(25);
+        assertThat(rows("topic1")).isZero();
+        // Every stored word is the plaintext of the ciphertext the event carried, not the ciphertext itself.
+        assertThat(jdbc.queryForList("SELECT secret_word FROM topic3", String.class))
+                .allSatisfy(word -> assertThat(word).matches("[a-z]+"));
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM topic3 WHERE event_data ? 'secretValue' "
+                + "AND event_data->>'secretValue' <> secret_word", Long.class)).isEqualTo(25);
+    }
+
+    @Test
+    void actionEventIsAcceptedAsTheDemoNameOfActiveEvent() {
+        ResponseEntity<Map> answer = postEvents("/events", "{\"eventType\":\"actionEvent\"}", org.springframework.http.MediaType.APPLICATION_JSON);
+
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(answer.getBody()).containsEntry("accepted", 1).containsEntry("topic", "topic2");
+        await().atMost(Duration.ofSeconds(20)).until(() -> rows("topic3") == 1);
+        assertThat(jdbc.queryForObject("SELECT event_type FROM topic3", String.class)).isEqualTo("activeEvent");
+    }
+
+    @Test
+    void rowsCarryProcessingStampsAndTheMessageAsReceived() {
+        postEvents("{\"eventType\":\"passiveEvent\"}");
+        await().atMost(Duration.ofSeconds(20)).until(() -> rows("topic1") == 1);
+
+        Map<String, Object> row = jdbc.queryForMap("SELECT create_date, processed_date, total_time_ms, "
+                + "event_data->>'eventId' = event_id::text AS same_id, "
+                + "extract(epoch FROM processed_date - create_date) * 1000 AS elapsed_ms FROM topic1");
+        assertThat(row.get("same_id")).isEqualTo(true);
+        assertThat(((Number) row.get("total_time_ms")).longValue())
+                .isGreaterThanOrEqualTo(0)
+                .isCloseTo(((Number) row.get("elapsed_ms")).longValue(), org.assertj.core.data.Offset.offset(1L));
+    }
+}
