@@ -99,7 +99,9 @@ public class EventRequestParser {
         try (JsonParser parser = strictMapper.createParser(body)) {
             node = strictMapper.readTree(parser);
         } catch (JsonProcessingException e) {
-            throw new ProblemException(400, "Malformed JSON", e.getOriginalMessage());
+            String reason = e.getOriginalMessage().split(" \\(start marker", 2)[0];
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw new ProblemException(400, "Malformed JSON", reason + where);
         } catch (IOException e) {
             throw new ProblemException(400, "Unreadable body", "the body could not be read as JSON");
         }

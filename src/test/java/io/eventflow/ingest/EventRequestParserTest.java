@@ -1,0 +1,87 @@
+package io.eventflow.ingest;
+
+import java.util.List;
+import java.util.Map;
+
+import io.eventflow.config.EventflowProperties;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventRequestParserTest {
+
+    private final EventRequestParser parser = new EventRequestParser(defaults());
+    private final Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+
+    static EventflowProperties defaults() {
+        return new Binder(new MapConfigurationPropertySource(Map.of()))
+                .bindOrCreate("eventflow", EventflowProperties.class);
+    }
+
+    @Test
+    void buildsOneMessagePerEventSharingTheRequestsBatchAndCreateDate() {
+        List<Map<String, Object>> events = parser.parse("application/json", "{\"eventType\":\"passiveEvent\",\"count\":3}", exchange);
+
+        assertThat(events).hasSize(3);
+        assertThat(events).extracting(e -> e.get("eventId")).doesNotHaveDuplicates();
+        assertThat(events).extracting(e -> e.get("batchId")).containsOnly(exchange.getProperty("batchId"));
+        assertThat(events).allSatisfy(e -> {
+            assertThat(e).containsOnlyKeys("eventId", "eventType", "create_date", "batchId");
+            assertThat(e.get("eventType")).isEqualTo("passiveEvent");
+            assertThat((String) e.get("create_date")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+        });
+        assertThat(exchange.getProperty("eventCount")).isEqualTo(3);
+    }
+
+    @Test
+    void countDefaultsToOneAndActionEventMeansActiveEvent() {
+        List<Map<String, Object>> events = parser.parse("application/json; charset=utf-8", "{\"eventType\":\"actionEvent\"}", exchange);
+
+        assertThat(events).singleElement().satisfies(e -> assertThat(e.get("eventType")).isEqualTo("activeEvent"));
+        assertThat(exchange.getProperty("eventType")).isEqualTo("activeEvent");
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', value = {
+            "''                                            | 400 | Empty body",
+            "{\"eventType\":\"passiveEvent\"               | 400 | Malformed JSON",
+            "{\"eventType\":\"passiveEvent\"} trailing     | 400 | Malformed JSON",
+            "[{\"eventType\":\"passiveEvent\"}]            | 400 | Not a JSON object",
+            "\"passiveEvent\"                              | 400 | Not a JSON object",
+            "{}                                            | 400 | Missing eventType",
+            "{\"eventType\":null}                          | 400 | Missing eventType",
+            "{\"eventType\":42}                            | 400 | Invalid eventType",
+            "{\"eventType\":\"PassiveEvent\"}              | 400 | Unknown eventType",
+            "{\"eventType\":\"passiveEvent\",\"count\":0}  | 400 | Invalid count",
+            "{\"eventType\":\"passiveEvent\",\"count\":10001} | 400 | Invalid count",
+            "{\"eventType\":\"passiveEvent\",\"count\":2.5} | 400 | Invalid count",
+            "{\"eventType\":\"passiveEvent\",\"count\":\"5\"} | 400 | Invalid count",
+            "{\"eventType\":\"passiveEvent\",\"count\":99999999999999999999} | 400 | Invalid count",
+            "{\"eventType\":\"passiveEvent\",\"eventType\":\"activeEvent\"} | 400 | Malformed JSON",
+            "{\"eventType\":\"passiveEvent\",\"extra\":1}  | 400 | Unknown field",
+            "{\"eventType\":\"passiveEvent\",\"count\":[[[[[[[[[[1]]]]]]]]]]} | 400 | Malformed JSON",
+    })
+    void refusesWhatIsNotExactlyAnEventRequest(String body, int status, String title) {
+        assertThatThrownBy(() -> parser.parse("application/json", body, exchange))
+                .isInstanceOfSatisfying(ProblemException.class, p -> {
+                    assertThat(p.status()).isEqualTo(status);
+                    assertThat(p.body()).containsEntry("title", title).containsKey("detail");
+                });
+        assertThat(exchange.getProperties()).doesNotContainKey("batchId");
+    }
+
+    @ParameterizedTest
+    @CsvSource(value = {"text/plain", "application/x-www-form-urlencoded", "''"})
+    void refusesOtherMediaTypesWith415(String contentType) {
+        assertThatThrownBy(() -> parser.parse(contentType, "{\"eventType\":\"passiveEvent\"}", exchange))
+                .isInstanceOfSatisfying(ProblemException.class, p -> assertThat(p.status()).isEqualTo(415));
+    }
+}
