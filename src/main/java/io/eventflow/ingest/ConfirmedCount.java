@@ -29,10 +29,14 @@ public class ConfirmedCount implements AggregationStrategy {
             confirmed = new AtomicInteger();
             inputExchange.setProperty(CONFIRMED, confirmed);
         }
-        if (newExchange.getException() == null) {
+        // A failure counts whether it is still on the exchange or an onException already handled it.
+        Exception failure = newExchange.getException() != null
+                ? newExchange.getException()
+                : newExchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        if (failure == null) {
             confirmed.incrementAndGet();
         } else {
-            inputExchange.setProperty(LAST_FAILURE, newExchange.getException().getMessage());
+            inputExchange.setProperty(LAST_FAILURE, failure.getMessage());
             newExchange.setException(null);
         }
         return inputExchange;
