@@ -31,7 +31,7 @@ public record EventflowProperties(
             @DefaultValue("10000") int maxCount,
             @DefaultValue("16384") int maxBodyBytes,
             @DefaultValue("16") int publishThreads,
-            @DefaultValue("5s") Duration confirmTimeout) {
+            @DefaultValue("5000") long confirmTimeoutMs) {
     }
 
     /** The queue consumers of service 1 and service 2. */
@@ -49,9 +49,15 @@ public record EventflowProperties(
 
     /**
      * The AES-256 key (base64 of 32 bytes) that encrypts the secret word between service 1 and 2. Empty: a key
-     * is generated once and kept in {@code keyFile}, so every Eventflow process started in this folder shares it.
+     * is generated once and kept in {@code keyFile} (default {@code <data-dir>/cipher.key}), so every Eventflow
+     * process started in this folder shares it.
      */
-    public record Cipher(@DefaultValue("") String key, @DefaultValue("data/cipher.key") String keyFile) {
+    public record Cipher(@DefaultValue("") String key, Path keyFile) {
+    }
+
+    /** The file the generated cipher key is kept in. */
+    public Path cipherKeyFile() {
+        return cipher.keyFile() != null ? cipher.keyFile() : dataDir.resolve("cipher.key");
     }
 
     /** Where secret words come from: the bundled list, or an HTTP word service with a fallback to the list. */

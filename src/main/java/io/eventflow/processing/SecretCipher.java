@@ -41,7 +41,7 @@ public class SecretCipher {
 
     @Autowired
     public SecretCipher(EventflowProperties properties) {
-        this(loadKey(properties.cipher()));
+        this(loadKey(properties.cipher().key(), properties.cipherKeyFile()));
     }
 
     SecretCipher(byte[] key) {
@@ -83,11 +83,10 @@ public class SecretCipher {
         }
     }
 
-    private static byte[] loadKey(EventflowProperties.Cipher config) {
-        if (!config.key().isBlank()) {
-            return Base64.getDecoder().decode(config.key().trim());
+    private static byte[] loadKey(String configuredKey, Path file) {
+        if (!configuredKey.isBlank()) {
+            return Base64.getDecoder().decode(configuredKey.trim());
         }
-        Path file = Path.of(config.keyFile());
         try {
             if (Files.exists(file)) {
                 return Base64.getDecoder().decode(Files.readString(file).trim());
