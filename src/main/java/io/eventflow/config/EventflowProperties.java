@@ -24,7 +24,8 @@ public record EventflowProperties(
         @DefaultValue Consumers consumers,
         @DefaultValue Broker broker,
         @DefaultValue Cipher cipher,
-        @DefaultValue Words words) {
+        @DefaultValue Words words,
+        @DefaultValue Management management) {
 
     /** The HTTP ingest: limits of one request and how it publishes. */
     public record Ingest(
@@ -56,5 +57,21 @@ public record EventflowProperties(
 
     /** Where secret words come from: the bundled list, or an HTTP word service with a fallback to the list. */
     public record Words(URI url, @DefaultValue("2s") Duration timeout) {
+    }
+
+    /**
+     * The login for Hawtio, Jolokia and Prometheus on the management port. Both or neither; required when
+     * management.server.address is not a loopback address, and enforced on any address once given.
+     */
+    public record Management(String username, String password) {
+
+        public boolean hasCredentials() {
+            return username != null && !username.isBlank() && password != null && !password.isBlank();
+        }
+
+        @Override
+        public String toString() {
+            return "Management[username=" + username + ", password=" + (password == null ? null : "****") + "]";
+        }
     }
 }
