@@ -13,6 +13,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * <p>
  * {@code embedded}, {@code dataDir} and the two embedded ports are read before the context exists, by
  * {@link io.eventflow.infra.embedded.EmbeddedSettings}; they are here so that every key has one home.
+ * <p>
+ * {@code routesReload}: whether editing a file under {@code routes/} reloads its routes while Eventflow runs.
+ * Unset, it follows {@code embedded} (on in the zero-install mode, off otherwise); application.yml turns it
+ * into {@code camel.main.routes-reload-enabled}, which Camel reads.
  */
 @ConfigurationProperties("eventflow")
 public record EventflowProperties(
@@ -25,6 +29,7 @@ public record EventflowProperties(
         @DefaultValue Broker broker,
         @DefaultValue Cipher cipher,
         @DefaultValue Words words,
+        Boolean routesReload,
         @DefaultValue Management management) {
 
     /** The HTTP ingest: limits of one request and how it publishes. */
