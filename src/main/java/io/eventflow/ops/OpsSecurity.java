@@ -14,6 +14,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -56,6 +57,8 @@ class OpsSecurity {
             http.authorizeHttpRequests(requests -> requests
                             // Probes and the up/down of each component, for orchestrators that hold no password.
                             .requestMatchers(HttpMethod.GET, "/actuator/health", "/actuator/health/**").permitAll()
+                            // A refused request's own status (403 for a missing XSRF token), not a 401 for /error.
+                            .requestMatchers("/error").permitAll()
                             .anyRequest().authenticated())
                     .httpBasic(Customizer.withDefaults());
         } else {
@@ -68,7 +71,9 @@ class OpsSecurity {
         http.csrf(csrf -> csrf
                 .csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
                 .csrfTokenRequestHandler(plainToken)
-                .requireCsrfProtectionMatcher(OpsSecurity::needsCsrfToken));
+                // Without credentials where a login is required the answer is a 401 anyway: say that, not 403.
+                .requireCsrfProtectionMatcher(request -> needsCsrfToken(request)
+                        && !(exposure.loginRequired() && request.getHeader(HttpHeaders.AUTHORIZATION) == null)));
         return http.build();
     }
 
