@@ -13,6 +13,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * <p>
  * {@code embedded}, {@code dataDir} and the two embedded ports are read before the context exists, by
  * {@link io.eventflow.infra.embedded.EmbeddedSettings}; they are here so that every key has one home.
+ * <p>
+ * {@code routesReload}: whether editing a file under {@code routes/} reloads its routes while Eventflow runs.
+ * Unset, it follows {@code embedded} (on in the zero-install mode, off otherwise); application.yml turns it
+ * into {@code camel.main.routes-reload-enabled}, which Camel reads.
  */
 @ConfigurationProperties("eventflow")
 public record EventflowProperties(
@@ -24,7 +28,9 @@ public record EventflowProperties(
         @DefaultValue Consumers consumers,
         @DefaultValue Broker broker,
         @DefaultValue Cipher cipher,
-        @DefaultValue Words words) {
+        @DefaultValue Words words,
+        Boolean routesReload,
+        @DefaultValue Management management) {
 
     /** The HTTP ingest: limits of one request and how it publishes. */
     public record Ingest(
@@ -62,5 +68,21 @@ public record EventflowProperties(
 
     /** Where secret words come from: the bundled list, or an HTTP word service with a fallback to the list. */
     public record Words(URI url, @DefaultValue("2s") Duration timeout) {
+    }
+
+    /**
+     * The login for Hawtio, Jolokia and Prometheus on the management port. Both or neither; required when
+     * management.server.address is not a loopback address, and enforced on any address once given.
+     */
+    public record Management(String username, String password) {
+
+        public boolean hasCredentials() {
+            return username != null && !username.isBlank() && password != null && !password.isBlank();
+        }
+
+        @Override
+        public String toString() {
+            return "Management[username=" + username + ", password=" + (password == null ? null : "****") + "]";
+        }
     }
 }

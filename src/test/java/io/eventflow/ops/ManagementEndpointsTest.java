@@ -1,0 +1,259 @@
+package io.eventflow.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.rabbitmq.client.Address;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventflow.infra.BrokerTopology;
+import io.eventflow.support.EventflowIntegrationTest;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.test.spring.junit5.DisableJmx;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * Management as shipped: its own port on loopback, no login. Also watches a probe route file of its own, in a
+ * reload directory of its own, so the pipeline's routes/ are never edited.
+ */
+@DisableJmx(false) // Camel tests turn JMX off by default; Jolokia and Hawtio read Camel's MBeans
+@AutoConfigureObservability(tracing = false) // Spring Boot tests leave out the Prometheus registry otherwise
+@TestPropertySource(properties = {
+        "eventflow.data-dir=target/test-data/ops-management",
+        "management.server.port=0",
+        "eventflow.routes-reload=true",
+        "camel.main.routes-reload-directory=" + ManagementEndpointsTest.RELOAD_DIR,
+        "camel.main.routes-include-pattern=file:routes/*.camel.yaml,file:" + ManagementEndpointsTest.RELOAD_DIR + "/*.camel.yaml"})
+class ManagementEndpointsTest extends EventflowIntegrationTest {
+
+    static final String RELOAD_DIR = "target/test-routes/ops-reload";
+    static final Path PROBE = Path.of(RELOAD_DIR, "probe.camel.yaml");
+    private static final String CAMEL_ROUTES = "org.apache.camel:context=*,type=routes,name=*";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String GOOD_STEP = "to: direct:ops-reload-probe-sink";
+    private static final String UNKNOWN_BEAN_STEP = "bean: {ref: noSuchBean, method: handle}";
+
+    @LocalManagementPort
+    int managementPort;
+    @LocalServerPort
+    int applicationPort;
+    @Autowired
+    CamelContext camel;
+    @Autowired
+    CachingConnectionFactory connectionFactory;
+
+    @DynamicPropertySource
+    static void probeRouteFile(DynamicPropertyRegistry registry) throws IOException {
+        Files.createDirectories(PROBE.getParent());
+        Files.writeString(PROBE, probeRoute("version 1", GOOD_STEP));
+    }
+
+    @Test
+    void healthShowsBrokerAndDatabaseUp() throws Exception {
+        JsonNode health = health();
+
+        assertThat(health.at("/status").asText()).isEqualTo("UP");
+        assertThat(health.at("/components/rabbit/status").asText()).isEqualTo("UP");
+        assertThat(health.at("/components/db/status").asText()).isEqualTo("UP");
+        assertThat(management().get("/actuator/health/liveness").statusCode()).isEqualTo(200);
+        assertThat(management().get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+    }
+
+    // The broker made unreachable by resolving it to a closed port (a resolver wins over host, port and
+    // addresses): works the same on the embedded broker and a real RabbitMQ, and is undone in finally.
+    @Test
+    void healthShowsBrokerDownWhileItIsUnreachable() throws Exception {
+        Address closed = new Address("127.0.0.1", closedPort());
+        try {
+            connectionFactory.setAddressResolver(() -> List.of(closed));
+            connectionFactory.resetConnection();
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> health().at("/components/rabbit/status").asText().equals("DOWN"));
+            assertThat(health().at("/status").asText()).isEqualTo("DOWN");
+            assertThat(health().at("/components/db/status").asText()).isEqualTo("UP");
+        } finally {
+            connectionFactory.setAddressResolver(null);
+            connectionFactory.resetConnection();
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> health().at("/components/rabbit/status").asText().equals("UP"));
+        // The consumers come back by themselves once the broker is reachable again.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(BrokerTopology.QUEUES)
+                .allSatisfy(queue -> assertThat(amqp.getQueueInfo(queue).getConsumerCount()).as(queue).isPositive()));
+    }
+
+    @Test
+    void hawtioConsoleLoadsOnTheManagementPort() {
+        HttpResponse<String> console = management().get("/actuator/hawtio/");
+
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(console.body()).containsIgnoringCase("<html").containsIgnoringCase("hawtio");
+    }
+
+    @Test
+    void applicationPortServesNoHawtioNorActuator() {
+        ManagementClient app = ManagementClient.on(applicationPort);
+        for (String path : List.of("/actuator", "/actuator/health", "/actuator/hawtio", "/actuator/hawtio/",
+                "/actuator/hawtio/index.html", "/actuator/hawtio/auth/config", "/actuator/hawtio/auth/login",
+                "/actuator/hawtio/user", "/actuator/hawtio/keycloak/enabled", "/actuator/hawtio/hawtconfig.json",
+                "/actuator/jolokia", "/actuator/jolokia/version", "/actuator/prometheus", "/hawtio", "/hawtio/",
+                "/auth/config", "/jolokia")) {
+            assertThat(app.get(path).statusCode()).as(path).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void applicationPortStaysOpenWithoutLoginOrCsrfToken() {
+        assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":1}").getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(postEvents("/events", "{\"eventType\":\"passiveEvent\",\"count\":1}", MediaType.APPLICATION_JSON)
+                .getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        HttpResponse<String> webjar = ManagementClient.on(applicationPort).get("/webjars/uplot/1.6.30/dist/uPlot.min.css");
+        assertThat(webjar.statusCode()).isEqualTo(200);
+        assertThat(webjar.headers().firstValue("Set-Cookie")).isEmpty();
+    }
+
+    @Test
+    void jolokiaListsTheCamelRoutes() throws Exception {
+        HttpResponse<String> read = management().jolokiaRead(CAMEL_ROUTES, "RouteId,ExchangesCompleted,ExchangesFailed,ExchangesInflight");
+
+        JsonNode answer = JSON.readTree(read.body());
+        assertThat(answer.path("status").asInt()).as(read.body()).isEqualTo(200);
+        JsonNode routes = answer.path("value");
+        List<String> ids = routes.findValuesAsText("RouteId");
+        assertThat(ids).contains("ingest-events", "service1-topic1", "service1-topic2", "service2-topic3", "dead-letter");
+        assertThat(routes.findValues("ExchangesCompleted")).allSatisfy(value -> assertThat(value.isNumber()).isTrue());
+    }
+
+    @Test
+    void jolokiaRefusesARequestWithoutTheConsolesXsrfToken() {
+        assertThat(management().jolokiaReadWithoutToken(CAMEL_ROUTES, "RouteId").statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void prometheusHasPerRouteMetricsAfterTraffic() {
+        assertThat(postEvents("{\"eventType\":\"activeEvent\",\"count\":3}").getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+
+        // Only the ingest is surely this context's: with -Pexternal another cached test context may consume the messages.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            String metrics = management().get("/actuator/prometheus").body();
+            assertThat(metrics)
+                    .containsPattern("camel_exchanges_total\\{[^}]*routeId=\"ingest-events\"[^}]*} [1-9]")
+                    .containsPattern("camel_route_policy_seconds_count\\{[^}]*routeId=\"ingest-events\"[^}]*} [1-9]")
+                    .contains("camel_exchanges_failed_total", "camel_exchanges_inflight", "jvm_memory_used_bytes");
+            // Counters exist per route from the start; its timer from its first exchange.
+            for (String route : List.of("service1-topic1", "service1-topic2", "service2-topic3", "dead-letter")) {
+                assertThat(metrics).containsPattern("camel_exchanges_total\\{[^}]*routeId=\"" + route + "\"");
+            }
+        });
+    }
+
+    @Test
+    void managementPortIsNotReachableOnANonLoopbackAddress() throws Exception {
+        Optional<InetAddress> external = nonLoopbackAddress();
+        Assumptions.assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address");
+
+        assertThatThrownBy(() -> {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(external.get(), managementPort), 2000);
+            }
+        }).isInstanceOf(ConnectException.class);
+        assertThat(management().get("/actuator/health").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void editedRouteFileIsReloadedAndABrokenEditKeepsThePreviousRoute() throws Exception {
+        Files.writeString(PROBE, probeRoute("version 2", GOOD_STEP));
+        await().atMost(Duration.ofSeconds(30)).until(() -> "version 2".equals(probeDescription()));
+
+        try (LogLines reloadLog = LogLines.of(RouteReloadGuard.class)) {
+            // Parses, but cannot be built: Camel has removed the old route by then; it must come back.
+            Files.writeString(PROBE, probeRoute("version 3", UNKNOWN_BEAN_STEP));
+            await().atMost(Duration.ofSeconds(30)).until(() -> reloadLog.contains("not reloaded"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> "version 2".equals(probeDescription()));
+            assertThat(camel.getRouteController().getRouteStatus("ops-reload-probe").isStarted()).isTrue();
+
+            // Does not even parse.
+            Files.writeString(PROBE, "- route:\n    id: ops-reload-probe\n    from: [\n");
+            await().atMost(Duration.ofSeconds(30)).until(() -> reloadLog.count("not reloaded") >= 2);
+            assertThat(probeDescription()).isEqualTo("version 2");
+            assertThat(camel.getRouteController().getRouteStatus("ops-reload-probe").isStarted()).isTrue();
+        } finally {
+            Files.writeString(PROBE, probeRoute("version 1", GOOD_STEP));
+        }
+    }
+
+    private static String probeRoute(String description, String step) {
+        return """
+                - route:
+                    id: ops-reload-probe
+                    description: %s
+                    from:
+                      uri: direct:ops-reload-probe
+                      steps:
+                        - %s
+                """.formatted(description, step);
+    }
+
+    private String probeDescription() {
+        Route route = camel.getRoute("ops-reload-probe");
+        return route == null ? null : route.getDescription();
+    }
+
+    private ManagementClient management() {
+        return ManagementClient.on(managementPort);
+    }
+
+    private JsonNode health() throws IOException {
+        return JSON.readTree(management().get("/actuator/health").body());
+    }
+
+    private static int closedPort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    static Optional<InetAddress> nonLoopbackAddress() throws SocketException {
+        return NetworkInterface.networkInterfaces()
+                .filter(nic -> {
+                    try {
+                        return nic.isUp() && !nic.isLoopback();
+                    } catch (SocketException e) {
+                        return false;
+                    }
+                })
+                .flatMap(NetworkInterface::inetAddresses)
+                .filter(address -> address instanceof Inet4Address && !address.isLoopbackAddress())
+                .findFirst();
+    }
+}
