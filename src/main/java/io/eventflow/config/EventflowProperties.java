@@ -24,7 +24,8 @@ public record EventflowProperties(
         @DefaultValue Consumers consumers,
         @DefaultValue Broker broker,
         @DefaultValue Cipher cipher,
-        @DefaultValue Words words) {
+        @DefaultValue Words words,
+        @DefaultValue Dashboard dashboard) {
 
     /** The HTTP ingest: limits of one request and how it publishes. */
     public record Ingest(
@@ -56,5 +57,18 @@ public record EventflowProperties(
 
     /** Where secret words come from: the bundled list, or an HTTP word service with a fallback to the list. */
     public record Words(URI url, @DefaultValue("2s") Duration timeout) {
+    }
+
+    /**
+     * The live dashboard: how often the page polls when the push stream is down, how often the stream pushes a
+     * snapshot, the window of the latency statistics (capped at {@code statsMaxRows} newest rows, so a burst cannot
+     * make one snapshot expensive) and the window the current rate is measured over.
+     */
+    public record Dashboard(
+            @DefaultValue("5s") Duration refreshInterval,
+            @DefaultValue("1s") Duration streamInterval,
+            @DefaultValue("5m") Duration statsWindow,
+            @DefaultValue("10s") Duration rateWindow,
+            @DefaultValue("50000") int statsMaxRows) {
     }
 }
