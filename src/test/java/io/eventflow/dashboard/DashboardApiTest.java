@@ -182,6 +182,15 @@ class DashboardApiTest extends EventflowIntegrationTest {
         }
     }
 
+    @Test
+    void theDashboardAndItsChartLibraryAreServedFromTheApp() {
+        ResponseEntity<String> page = http.getForEntity("/", String.class);
+        assertThat(page.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(page.getBody()).contains("/webjars/uplot/1.6.30/dist/uPlot.iife.min.js").contains("app.js");
+        assertThat(http.getForEntity("/webjars/uplot/1.6.30/dist/uPlot.iife.min.js", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(http.getForEntity("/app.js", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+    }
+
     private long count(String topic) {
         Map<String, Map<String, Object>> topics = (Map) http.getForEntity("/api/metrics", Map.class).getBody().get("topics");
         return ((Number) topics.get(topic).get("count")).longValue();
