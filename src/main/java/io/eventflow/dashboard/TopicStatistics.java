@@ -23,19 +23,22 @@ import org.springframework.stereotype.Component;
 @Component
 public class TopicStatistics {
 
-    private static final String COUNTS = "SELECT topic, sum(rows) AS rows FROM event_counts GROUP BY topic";
-
-    // One statement for all three tables: one round trip, one snapshot.
-    private static final String WINDOW = Arrays.stream(EventTable.values())
+    // One statement for the counts and all three windows: one round trip, one consistent snapshot.
+    private static final String STATISTICS = "WITH counts AS (SELECT topic, sum(rows)::bigint AS rows FROM event_counts GROUP BY topic)"
+            + " SELECT w.*, coalesce(counts.rows, 0) AS count FROM (" + Arrays.stream(EventTable.values())
             .map(t -> "SELECT '" + t.table() + "' AS topic, count(*) AS n, avg(total_time_ms)::float8 AS avg_ms,"
                     + " percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY total_time_ms) AS pct,"
                     + " count(*) FILTER (WHERE processed_date > ?) AS recent"
                     + " FROM (SELECT total_time_ms, processed_date FROM " + t.table()
                     + " WHERE processed_date > ? ORDER BY processed_date DESC LIMIT ?) w")
-            .collect(Collectors.joining(" UNION ALL "));
+            .collect(Collectors.joining(" UNION ALL ")) + ") w LEFT JOIN counts USING (topic)";
 
-    /** Latency and rate of one table over the window; the percentiles are null when no row falls in it. */
-    public record Window(long rows, Double avgMs, Double p50Ms, Double p95Ms, Double p99Ms, double ratePerSec) {
+    /**
+     * One table: its exact row count, then latency and rate over the window (the percentiles are null when no row
+     * falls in it).
+     */
+    public record Statistics(long count, long windowRows, Double avgMs, Double p50Ms, Double p95Ms, Double p99Ms,
+            double ratePerSec) {
     }
 
     private final JdbcTemplate jdbc;
@@ -58,19 +61,7 @@ public class TopicStatistics {
         return rateWindow;
     }
 
-    /** Exact row count of each table. */
-    public Map<EventTable, Long> counts() {
-        Map<EventTable, Long> counts = new EnumMap<>(EventTable.class);
-        for (EventTable table : EventTable.values()) {
-            counts.put(table, 0L);
-        }
-        jdbc.query(COUNTS, rs -> {
-            counts.put(EventTable.require(rs.getString("topic")), rs.getLong("rows"));
-        });
-        return counts;
-    }
-
-    public Map<EventTable, Window> windows(Instant now) {
+    public Map<EventTable, Statistics> read(Instant now) {
         OffsetDateTime windowStart = OffsetDateTime.ofInstant(now.minus(window), ZoneOffset.UTC);
         OffsetDateTime rateStart = OffsetDateTime.ofInstant(now.minus(rateWindow), ZoneOffset.UTC);
         Object[] parameters = new Object[EventTable.values().length * 3];
@@ -79,15 +70,15 @@ public class TopicStatistics {
             parameters[i * 3 + 1] = windowStart;
             parameters[i * 3 + 2] = maxRows;
         }
-        Map<EventTable, Window> windows = new EnumMap<>(EventTable.class);
+        Map<EventTable, Statistics> statistics = new EnumMap<>(EventTable.class);
         double rateSeconds = rateWindow.toMillis() / 1000.0;
-        jdbc.query(WINDOW, rs -> {
+        jdbc.query(STATISTICS, rs -> {
             Double[] pct = percentiles(rs.getArray("pct"));
-            windows.put(EventTable.require(rs.getString("topic")), new Window(
-                    rs.getLong("n"), rounded(rs.getObject("avg_ms", Double.class)),
+            statistics.put(EventTable.require(rs.getString("topic")), new Statistics(
+                    rs.getLong("count"), rs.getLong("n"), rounded(rs.getObject("avg_ms", Double.class)),
                     pct[0], pct[1], pct[2], rounded(rs.getLong("recent") / rateSeconds)));
         }, parameters);
-        return windows;
+        return statistics;
     }
 
     private static Double[] percentiles(Array array) throws SQLException {
