@@ -36,7 +36,7 @@ public class PipelineMetrics implements DisposableBean {
     public Map<String, Object> snapshot() {
         Instant now = Instant.now();
         // The broker and the database are asked at the same time: the answer waits for the slower, not the sum.
-        CompletableFuture<Map<String, Map<String, Object>>> depths = CompletableFuture.supplyAsync(queues::depths, brokerCalls);
+        CompletableFuture<QueueDepths.Sample> depths = CompletableFuture.supplyAsync(queues::depths, brokerCalls);
         Map<EventTable, TopicStatistics.Statistics> stats = DatabaseAccess.query(() -> statistics.read(now));
 
         Map<String, Object> topics = new LinkedHashMap<>();
@@ -55,7 +55,9 @@ public class PipelineMetrics implements DisposableBean {
 
         Map<String, Object> snapshot = new LinkedHashMap<>();
         snapshot.put("topics", topics);
-        snapshot.put("queues", depths.join());
+        QueueDepths.Sample queueSample = depths.join();
+        snapshot.put("queues", queueSample.depths());
+        snapshot.put("queuesSampledAt", queueSample.takenAt().toString());
         snapshot.put("windowSeconds", statistics.window().toSeconds());
         snapshot.put("rateWindowSeconds", statistics.rateWindow().toSeconds());
         snapshot.put("refreshIntervalMs", refreshIntervalMs);
