@@ -135,7 +135,7 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
     }
 
     @Test
-    void theDashboardFitsAPhoneScreen() {
+    void theDashboardFitsAPhoneScreen() throws Exception {
         Page page = open(390, 844);
 
         assertThat(page.locator("#status")).hasText("Live (streaming)");
@@ -144,6 +144,9 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
         assertThat(((Number) overflow).intValue()).isLessThanOrEqualTo(0);
         assertThat(pageErrors).isEmpty();
         assertThat(consoleErrors).isEmpty();
+        Files.createDirectories(SCREENSHOT.toAbsolutePath().getParent());
+        page.screenshot(new Page.ScreenshotOptions().setFullPage(true)
+                .setPath(SCREENSHOT.resolveSibling(SCREENSHOT.getFileName().toString().replace(".png", "-phone.png"))));
     }
 
     private Page open(int width, int height) {
