@@ -30,7 +30,8 @@ public record EventflowProperties(
         @DefaultValue Cipher cipher,
         @DefaultValue Words words,
         Boolean routesReload,
-        @DefaultValue Management management) {
+        @DefaultValue Management management,
+        @DefaultValue Dashboard dashboard) {
 
     /** The HTTP ingest: limits of one request and how it publishes. */
     public record Ingest(
@@ -84,5 +85,20 @@ public record EventflowProperties(
         public String toString() {
             return "Management[username=" + username + ", password=" + (password == null ? null : "****") + "]";
         }
+    }
+
+    /**
+     * The live dashboard: how often the page polls when the push stream is down, how often the stream pushes a
+     * snapshot, the window of the latency statistics (capped at {@code statsMaxRows} newest rows, so a burst cannot
+     * make one snapshot expensive), the window the current rate is measured over, and how old a sample of the queue
+     * depths may be before the broker is asked again.
+     */
+    public record Dashboard(
+            @DefaultValue("5s") Duration refreshInterval,
+            @DefaultValue("1s") Duration streamInterval,
+            @DefaultValue("5m") Duration statsWindow,
+            @DefaultValue("10s") Duration rateWindow,
+            @DefaultValue("50000") int statsMaxRows,
+            @DefaultValue("1s") Duration queueSampleMaxAge) {
     }
 }

@@ -1,0 +1,298 @@
+// Eventflow dashboard: metrics pushed over SSE (/api/metrics/stream), polling /api/metrics as the fallback,
+// charts from /api/metrics/series (uPlot, served from its WebJar), a traffic simulator and event lookup.
+const TOPICS = ['topic1', 'topic2', 'topic3'];
+const COLORS = { topic1: '#1a5fb4', topic2: '#c64600', topic3: '#26a269' };
+const STALE_AFTER_REFRESHES = 3;
+
+const $ = (selector) => document.querySelector(selector);
+const number = new Intl.NumberFormat();
+
+let refreshMs = 5000;
+let lastDataAt = 0;
+let lastStreamAt = 0;
+let streamOpen = false;
+let problemText = null;
+let charts = null;
+
+// ---- HTTP ----------------------------------------------------------------------------------------------
+
+class ApiProblem extends Error {
+  constructor(problem) {
+    super(`${problem.title}${problem.detail ? ': ' + problem.detail : ''}`);
+    this.problem = problem;
+  }
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { cache: 'no-store', ...options, headers: { Accept: 'application/json', ...options.headers } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiProblem(body && body.title ? body : { title: `HTTP ${response.status}`, status: response.status });
+  }
+  return body;
+}
+
+// ---- Connection state ------------------------------------------------------------------------------------
+
+function setStatus() {
+  const status = $('#status');
+  const stale = Date.now() - lastDataAt > refreshMs * STALE_AFTER_REFRESHES;
+  let state;
+  let text;
+  if (problemText || (lastDataAt && stale)) {
+    state = 'down';
+    text = problemText ? 'API unreachable' : 'No fresh data';
+  } else if (streamOpen && Date.now() - lastStreamAt < refreshMs) {
+    state = 'live';
+    text = 'Live (streaming)';
+  } else if (lastDataAt) {
+    state = 'polling';
+    text = `Polling every ${refreshMs / 1000} s`;
+  } else {
+    state = 'connecting';
+    text = 'Connecting…';
+  }
+  status.dataset.state = state;
+  status.textContent = text;
+
+  const banner = $('#banner');
+  if (state === 'down') {
+    const since = lastDataAt ? `Showing data from ${new Date(lastDataAt).toLocaleTimeString([], { hour12: false })}` : 'No data yet';
+    banner.textContent = `${problemText || 'The API sent no data for a while'}. ${since}; retrying every ${refreshMs / 1000} s.`;
+    banner.hidden = false;
+  } else {
+    banner.hidden = true;
+  }
+  $('#content').classList.toggle('stale', state === 'down');
+  $('#age').textContent = lastDataAt ? `(${Math.max(0, Math.round((Date.now() - lastDataAt) / 1000))} s ago)` : '';
+}
+
+function reachable() {
+  problemText = null;
+}
+
+function unreachable(error) {
+  problemText = error instanceof ApiProblem
+    ? `The API answered ${error.problem.status || ''} ${error.message}`.replace('  ', ' ')
+    : 'The API is unreachable';
+}
+
+// ---- Metrics ------------------------------------------------------------------------------------------------
+
+function ms(value) {
+  return value === null || value === undefined ? '–' : `${number.format(value)} ms`;
+}
+
+function renderMetrics(metrics) {
+  refreshMs = metrics.refreshIntervalMs || refreshMs;
+  for (const topic of TOPICS) {
+    const stats = metrics.topics[topic];
+    $(`#count-${topic}`).textContent = number.format(stats.count);
+    $(`#avg-${topic}`).textContent = ms(stats.avgMs);
+    $(`#p95-${topic}`).textContent = ms(stats.p95Ms);
+    $(`#rate-${topic}`).textContent = `${number.format(stats.ratePerSec)}/s`;
+  }
+  $('#window-note').textContent =
+    `latency over the last ${metrics.windowSeconds / 60} min, rate over the last ${metrics.rateWindowSeconds} s`;
+
+  const rows = Object.entries(metrics.queues).map(([name, queue]) => {
+    const row = document.createElement('tr');
+    row.dataset.queue = name;
+    const waiting = queue.deadLetter && queue.messages > 0;
+    row.classList.toggle('alert', waiting);
+    const note = queue.error ? queue.error : waiting ? 'dead-lettered messages waiting' : queue.deadLetter ? 'dead-letter queue' : '';
+    row.append(cell(name), cell(queue.messages ?? '–', 'num'), cell(queue.consumers ?? '–', 'num'), cell(note));
+    return row;
+  });
+  $('#queues tbody').replaceChildren(...rows);
+
+  lastDataAt = Date.now();
+  $('#updated').textContent = new Date(metrics.generatedAt).toLocaleTimeString([], { hour12: false });
+  $('#updated').dateTime = metrics.generatedAt;
+}
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = typeof text === 'number' ? number.format(text) : text;
+  if (className) {
+    td.className = className;
+  }
+  return td;
+}
+
+function openStream() {
+  if (!('EventSource' in window)) {
+    return;
+  }
+  const stream = new EventSource('/api/metrics/stream');
+  stream.onopen = () => { streamOpen = true; };
+  stream.onerror = () => { streamOpen = false; setStatus(); };  // EventSource reconnects by itself
+  stream.addEventListener('metrics', (event) => {
+    streamOpen = true;
+    lastStreamAt = Date.now();
+    reachable();
+    renderMetrics(JSON.parse(event.data));
+    setStatus();
+  });
+  stream.addEventListener('problem', (event) => {
+    unreachable(new ApiProblem(JSON.parse(event.data)));
+    setStatus();
+  });
+}
+
+// ---- Charts ---------------------------------------------------------------------------------------------------
+
+function chart(element, title, unit, points) {
+  return new uPlot({
+    title,
+    width: element.clientWidth || 320,
+    height: 230,
+    scales: { x: { time: true } },
+    series: [{}, ...TOPICS.map((topic) => ({ label: topic, stroke: COLORS[topic], width: 2, spanGaps: points, points: { show: points, size: 5 } }))],
+    axes: [{}, { label: unit, size: 55 }],
+    legend: { live: false },
+  }, [[], [], [], []], element);
+}
+
+function renderSeries(series) {
+  if (!charts) {
+    charts = {
+      rate: chart($('#chart-rate'), 'Throughput', 'events/s', false),
+      // Latency exists only in buckets that had events: dots joined across the empty ones.
+      latency: chart($('#chart-latency'), 'p95 latency', 'ms', true),
+    };
+    window.addEventListener('resize', resizeCharts);
+  }
+  charts.rate.setData([series.times, ...TOPICS.map((topic) => series.topics[topic].ratePerSec)]);
+  charts.latency.setData([series.times, ...TOPICS.map((topic) => series.topics[topic].p95Ms)]);
+}
+
+function resizeCharts() {
+  charts.rate.setSize({ width: $('#chart-rate').clientWidth, height: 230 });
+  charts.latency.setSize({ width: $('#chart-latency').clientWidth, height: 230 });
+}
+
+async function refreshSeries() {
+  renderSeries(await api(`/api/metrics/series?window=${encodeURIComponent($('#series-window').value)}`));
+}
+
+// ---- Recent events and lookup -------------------------------------------------------------------------------
+
+function time(iso) {
+  const date = new Date(iso);
+  return `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
+async function refreshRecent() {
+  const topic = $('#recent-topic').value;
+  const recent = await api(`/api/events/recent?topic=${encodeURIComponent(topic)}&limit=15`);
+  const rows = recent.events.map((event) => {
+    const row = document.createElement('tr');
+    const id = document.createElement('td');
+    const trace = document.createElement('button');
+    trace.type = 'button';
+    trace.className = 'link id';
+    trace.textContent = event.eventId;
+    trace.title = 'Trace this event';
+    trace.addEventListener('click', () => lookup(event.eventId));
+    id.append(trace);
+    row.append(cell(time(event.processedDate)), id, cell(event.eventType),
+      cell(ms(event.totalTimeMs), 'num'), cell(event.secretWord ?? '–'));
+    return row;
+  });
+  if (rows.length === 0) {
+    const empty = cell(`No events in ${topic} yet`, 'empty');
+    empty.colSpan = 5;
+    const row = document.createElement('tr');
+    row.append(empty);
+    rows.push(row);
+  }
+  $('#recent tbody').replaceChildren(...rows);
+}
+
+function showResult(element, ok, content) {
+  element.className = `result ${ok ? 'ok' : 'error'}`;
+  element.replaceChildren(...[].concat(content));
+}
+
+function problemMessage(error) {
+  return error instanceof ApiProblem
+    ? `Refused (${error.problem.status} ${error.message})`
+    : 'The API is unreachable; nothing was sent.';
+}
+
+async function lookup(eventId) {
+  const form = $('#lookup');
+  form.eventId.value = eventId;
+  const result = $('#lookup-result');
+  if (!eventId.trim()) {
+    showResult(result, false, 'Enter an event id (a UUID), or pick one from the recent events.');
+    return;
+  }
+  try {
+    const trace = await api(`/api/events/${encodeURIComponent(eventId.trim())}`);
+    const stages = document.createElement('ol');
+    for (const stage of trace.stages) {
+      const item = document.createElement('li');
+      item.textContent = `${stage.topic} by ${stage.route} at ${time(stage.processedDate)}, ${ms(stage.totalTimeMs)} after creation`
+        + (stage.secretWord ? `, secret word “${stage.secretWord}”` : '');
+      stages.append(item);
+    }
+    const summary = document.createElement('span');
+    summary.textContent = `${trace.eventType} created ${time(trace.createDate)}, batch ${trace.batchId}:`;
+    showResult(result, true, [summary, stages]);
+  } catch (error) {
+    showResult(result, false, error instanceof ApiProblem ? `${error.problem.title}: ${error.problem.detail}` : problemMessage(error));
+  }
+}
+
+async function simulate(event) {
+  event.preventDefault();
+  const form = event.target;
+  const button = form.querySelector('button');
+  const raw = form.count.value.trim();
+  // A number goes as a number; anything else as typed, so the API's own validation answers it.
+  const count = /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  const result = $('#simulator-result');
+  button.disabled = true;
+  try {
+    const answer = await api('/api/events', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ eventType: form.eventType.value, count }),
+    });
+    showResult(result, true, `Accepted ${number.format(answer.accepted)} events into ${answer.topic} (batch ${answer.batchId}).`);
+  } catch (error) {
+    showResult(result, false, problemMessage(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- Refresh loop -------------------------------------------------------------------------------------------------
+
+async function poll() {
+  try {
+    if (!streamOpen || Date.now() - lastStreamAt >= refreshMs) {
+      renderMetrics(await api('/api/metrics'));
+    }
+    await Promise.all([refreshSeries(), refreshRecent()]);
+    reachable();
+  } catch (error) {
+    unreachable(error);
+  } finally {
+    setStatus();
+    setTimeout(poll, refreshMs);
+  }
+}
+
+$('#simulator').addEventListener('submit', simulate);
+$('#lookup').addEventListener('submit', (event) => {
+  event.preventDefault();
+  lookup(event.target.eventId.value);
+});
+$('#series-window').addEventListener('change', () => refreshSeries().catch(unreachable));
+$('#recent-topic').addEventListener('change', () => refreshRecent().catch(unreachable));
+setInterval(setStatus, 1000);
+openStream();
+poll();

@@ -1,0 +1,72 @@
+package io.eventflow.dashboard;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import io.eventflow.config.EventflowProperties;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+/**
+ * One snapshot of the pipeline for {@code GET /api/metrics} and the dashboard's stream: per topic the exact
+ * count, latency percentiles and rate; per queue its depth and consumers.
+ */
+@Component
+public class PipelineMetrics implements DisposableBean {
+
+    private final TopicStatistics statistics;
+    private final QueueDepths queues;
+    private final long refreshIntervalMs;
+    private final ExecutorService brokerCalls = Executors.newFixedThreadPool(2, task -> {
+        Thread thread = new Thread(task, "dashboard-queue-depths");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public PipelineMetrics(TopicStatistics statistics, QueueDepths queues, EventflowProperties properties) {
+        this.statistics = statistics;
+        this.queues = queues;
+        this.refreshIntervalMs = properties.dashboard().refreshInterval().toMillis();
+    }
+
+    public Map<String, Object> snapshot() {
+        Instant now = Instant.now();
+        // The broker and the database are asked at the same time: the answer waits for the slower, not the sum.
+        CompletableFuture<QueueDepths.Sample> depths = CompletableFuture.supplyAsync(queues::depths, brokerCalls);
+        Map<EventTable, TopicStatistics.Statistics> stats = DatabaseAccess.query(() -> statistics.read(now));
+
+        Map<String, Object> topics = new LinkedHashMap<>();
+        for (EventTable table : EventTable.values()) {
+            TopicStatistics.Statistics window = stats.get(table);
+            Map<String, Object> topic = new LinkedHashMap<>();
+            topic.put("count", window.count());
+            topic.put("windowCount", window.windowRows());
+            topic.put("avgMs", window.avgMs());
+            topic.put("p50Ms", window.p50Ms());
+            topic.put("p95Ms", window.p95Ms());
+            topic.put("p99Ms", window.p99Ms());
+            topic.put("ratePerSec", window.ratePerSec());
+            topics.put(table.table(), topic);
+        }
+
+        Map<String, Object> snapshot = new LinkedHashMap<>();
+        snapshot.put("topics", topics);
+        QueueDepths.Sample queueSample = depths.join();
+        snapshot.put("queues", queueSample.depths());
+        snapshot.put("queuesSampledAt", queueSample.takenAt().toString());
+        snapshot.put("windowSeconds", statistics.window().toSeconds());
+        snapshot.put("rateWindowSeconds", statistics.rateWindow().toSeconds());
+        snapshot.put("refreshIntervalMs", refreshIntervalMs);
+        snapshot.put("generatedAt", now.toString());
+        return snapshot;
+    }
+
+    @Override
+    public void destroy() {
+        brokerCalls.shutdownNow();
+    }
+}
