@@ -38,7 +38,8 @@ public record EventflowProperties(
             @DefaultValue("10000") int maxCount,
             @DefaultValue("16384") int maxBodyBytes,
             @DefaultValue("16") int publishThreads,
-            @DefaultValue("5000") long confirmTimeoutMs) {
+            @DefaultValue("5000") long confirmTimeoutMs,
+            @DefaultValue("25000") long requestTimeoutMs) {
     }
 
     /** The queue consumers of service 1 and service 2. */

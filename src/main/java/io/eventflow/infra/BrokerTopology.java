@@ -7,11 +7,16 @@ import java.util.Map;
 import io.eventflow.config.EventflowProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -50,6 +55,24 @@ public class BrokerTopology {
         }
         LOG.info("Broker topology: {} durable queues{}", queues.size(), rabbitmq ? " (RabbitMQ quorum queues with dead-letter safety net)" : "");
         return new Declarables(queues);
+    }
+
+    /**
+     * RabbitAdmin declares the queues whenever it opens a connection; if something opened one before the queues
+     * above existed as a bean, that first connection declared nothing. Declaring once more after every singleton
+     * exists makes the topology independent of bean creation order. A broker that is down now gets them on connect.
+     */
+    @Bean
+    public SmartInitializingSingleton declareQueuesAfterStartup(ObjectProvider<AmqpAdmin> admin) {
+        return () -> admin.ifAvailable(amqp -> {
+            if (amqp instanceof RabbitAdmin rabbitAdmin) {
+                try {
+                    rabbitAdmin.initialize();
+                } catch (AmqpException e) {
+                    LOG.warn("Broker not reachable to declare the queues now ({}); they are declared on connect", e.getMessage());
+                }
+            }
+        });
     }
 
     static boolean isRabbitMq(String flavor, ConnectionFactory connectionFactory) {

@@ -41,4 +41,10 @@ public class ConfirmedCount implements AggregationStrategy {
         }
         return inputExchange;
     }
+
+    @Override
+    public void timeout(Exchange exchange, int index, int total, long timeout) {
+        // What the broker has not confirmed by the request's deadline is not accepted; late confirms are ignored.
+        exchange.setProperty(LAST_FAILURE, "no confirm within the request deadline of " + timeout + " ms");
+    }
 }

@@ -1,6 +1,8 @@
 package io.eventflow.ingest;
 
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.CamelContext;
@@ -48,6 +50,7 @@ class IngestRouteTest {
         publishPool.setMaxPoolSize(4);
         camel.getExecutorServiceManager().registerThreadPoolProfile(publishPool);
         camel.getRestConfiguration().setInlineRoutes(false);
+        camel.getPropertiesComponent().addInitialProperty("eventflow.ingest.request-timeout-ms", "1000");
         for (String file : new String[] {"routes/ingest.camel.yaml", "routes/errors.camel.yaml"}) {
             PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveResource(camel, "file:" + file));
         }
@@ -105,6 +108,26 @@ class IngestRouteTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> problem = new com.fasterxml.jackson.databind.ObjectMapper().readValue(answer.getMessage().getBody(String.class), Map.class);
         assertThat(problem).containsEntry("status", 503).containsEntry("accepted", 20).containsEntry("title", "Broker unavailable");
+    }
+
+    @Test
+    void whatIsNotConfirmedByTheDeadlineIsNotAccepted() throws Exception {
+        AtomicInteger sends = new AtomicInteger();
+        CountDownLatch brokerHangs = new CountDownLatch(1);
+        broker.whenAnyExchangeReceived(sent -> {
+            if (sends.incrementAndGet() > 5) {
+                brokerHangs.await(10, TimeUnit.SECONDS);
+            }
+        });
+
+        long start = System.nanoTime();
+        Exchange answer = post("{\"eventType\":\"activeEvent\",\"count\":12}");
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        brokerHangs.countDown();
+
+        assertThat(answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class)).isEqualTo(503);
+        assertThat(answer.getMessage().getBody(String.class)).contains("\"accepted\":5", "deadline");
+        assertThat(tookMs).isLessThan(5000);
     }
 
     private Exchange post(String body) {

@@ -39,6 +39,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -47,6 +48,8 @@ import org.springframework.test.context.TestPropertySource;
  */
 @DisableJmx(false) // Camel tests turn JMX off by default; Jolokia and Hawtio read Camel's MBeans
 @AutoConfigureObservability(tracing = false) // Spring Boot tests leave out the Prometheus registry otherwise
+// A context of its own configuration: closed after the class, so its consumers never take another test's messages.
+@DirtiesContext
 @TestPropertySource(properties = {
         "eventflow.data-dir=target/test-data/ops-management",
         "management.server.port=0",

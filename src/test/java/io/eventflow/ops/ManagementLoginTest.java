@@ -12,11 +12,14 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.core.env.Environment;
 import org.springframework.http.HttpStatus;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 
 /** Management with a login configured: everything but health asks for it, on loopback too. */
 @ExtendWith(OutputCaptureExtension.class)
 @DisableJmx(false)
+// A context of its own configuration: closed after the class, so its consumers never take another test's messages.
+@DirtiesContext
 @TestPropertySource(properties = {
         "eventflow.data-dir=target/test-data/ops-login",
         "management.server.port=0",
