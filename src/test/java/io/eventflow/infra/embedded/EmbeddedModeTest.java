@@ -141,7 +141,7 @@ class EmbeddedModeTest {
         int brokerPort = FailingBean.brokerPort.get();
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> !accepts(InetAddress.getLoopbackAddress(), brokerPort));
-        // A second start on the same dir would fail on the PostgreSQL and Derby locks if anything survived.
+        // A second start on the same dir would fail on the PostgreSQL and BDB locks if anything survived.
         try (ConfigurableApplicationContext context = start(dataDir)) {
             assertThat(context.getBean(JdbcTemplate.class).queryForObject("SELECT 1", Integer.class)).isEqualTo(1);
         }
