@@ -17,6 +17,7 @@ import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import io.eventflow.support.EventflowIntegrationTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
@@ -27,13 +28,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The dashboard in headless Chromium (the system's, {@code apt-get install -y chromium}; Playwright never downloads
- * one). Without Chromium this test fails; {@code -Deventflow.browser.skip=true} skips it on purpose.
+ * one). Without Chromium it is skipped with the reason, except in CI ({@code CI=true}) or with
+ * {@code -Deventflow.browser.required=true}, where it fails; {@code -Deventflow.browser.skip=true} skips it on purpose.
  */
 @DisabledIfSystemProperty(named = "eventflow.browser.skip", matches = "true",
         disabledReason = "eventflow.browser.skip=true: the dashboard browser test was skipped on request")
 class DashboardBrowserTest extends EventflowIntegrationTest {
 
     private static final Path CHROMIUM = Paths.get(System.getProperty("eventflow.browser.executable", "/usr/bin/chromium"));
+    private static final boolean BROWSER_REQUIRED = Boolean.getBoolean("eventflow.browser.required")
+            || "true".equalsIgnoreCase(System.getenv("CI"));
     // The README's docs/dashboard.png is refreshed with -Deventflow.browser.screenshot=docs/dashboard.png; by
     // default a run leaves the committed picture alone.
     private static final Path SCREENSHOT = Paths.get(System.getProperty("eventflow.browser.screenshot", "target/dashboard.png"));
@@ -52,10 +56,14 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
 
     @BeforeAll
     static void launchChromium() {
-        assertThat(Files.isExecutable(CHROMIUM))
-                .as("%s is not there: install it (apt-get install -y chromium), point -Deventflow.browser.executable at one, "
-                        + "or skip this test with -Deventflow.browser.skip=true", CHROMIUM)
-                .isTrue();
+        String missing = CHROMIUM + " is not there: install it (apt-get install -y chromium) or point "
+                + "-Deventflow.browser.executable at one";
+        // CI must run it: there a missing browser fails the build. A developer's bare JDK reports it skipped.
+        if (BROWSER_REQUIRED) {
+            assertThat(Files.isExecutable(CHROMIUM)).as(missing).isTrue();
+        } else {
+            Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), missing + "; the dashboard browser test is skipped");
+        }
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
                 .setExecutablePath(CHROMIUM)
