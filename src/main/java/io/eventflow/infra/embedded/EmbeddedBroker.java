@@ -1,5 +1,6 @@
 package io.eventflow.infra.embedded;
 
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -82,6 +83,7 @@ final class EmbeddedBroker implements AutoCloseable {
                 throw new IllegalStateException("Qpid broker did not come up (state " + broker.getState()
                         + ", AMQP port " + port + "); see its log lines above, data dir " + directory);
             }
+            leaveShutdownToTheContext(broker);
             return new EmbeddedBroker(launcher, port, password, directory);
         } catch (Exception | Error e) {
             launcher.shutdown();
@@ -104,6 +106,26 @@ final class EmbeddedBroker implements AutoCloseable {
     @Override
     public void close() {
         launcher.shutdown();
+    }
+
+    /**
+     * Qpid adds a JVM shutdown hook of its own, which on SIGTERM closed the broker while Camel was still stopping its
+     * consumers (a stack trace from each). The application context stops the broker after Camel instead; if a future
+     * Qpid renames the field, its hook stays and only the shutdown is noisier.
+     */
+    private static void leaveShutdownToTheContext(Broker<?> broker) {
+        for (Class<?> type = broker.getClass(); type != null; type = type.getSuperclass()) {
+            try {
+                Field hook = type.getDeclaredField("_shutdownHook");
+                hook.setAccessible(true);
+                Runtime.getRuntime().removeShutdownHook((Thread) hook.get(broker));
+                return;
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return;
+            }
+        }
     }
 
     private static String randomPassword() {
