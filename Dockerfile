@@ -9,7 +9,7 @@ RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -ntp -q -DskipTests package
 FROM eclipse-temurin:17-jre
 RUN useradd --system --home-dir /app eventflow
 WORKDIR /app
-COPY --from=build /src/target/eventflow.jar eventflow.jar
+COPY --from=build /src/target/eventflow-*.jar eventflow.jar
 # Routes and migrations are read from the working directory, so they can be mounted and edited.
 COPY routes routes
 COPY db db

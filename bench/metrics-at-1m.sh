@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$WORK"
-[ -f target/eventflow.jar ] || ./mvnw -q -DskipTests package
+ls target/eventflow-*.jar >/dev/null 2>&1 || ./mvnw -q -DskipTests package
 
 echo "== database $DB and vhost $VHOST (fresh)"
 dropdb --if-exists "$DB"
@@ -41,7 +41,7 @@ rabbitmqctl -q add_vhost "$VHOST"
 rabbitmqctl -q set_permissions -p "$VHOST" guest '.*' '.*' '.*'
 
 echo "== starting Eventflow on :$PORT (log: $WORK/app.log)"
-java -jar target/eventflow.jar --server.port="$PORT" --eventflow.embedded=false \
+java -jar "$(ls target/eventflow-*.jar | head -1)" --server.port="$PORT" --eventflow.embedded=false \
   --spring.datasource.url="jdbc:postgresql://127.0.0.1:5432/$DB" --spring.rabbitmq.virtual-host="$VHOST" \
   --eventflow.data-dir="$WORK/data" >"$WORK/app.log" 2>&1 &
 APP_PID=$!

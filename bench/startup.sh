@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Time from `java -jar target/eventflow.jar` (embedded default) to the first accepted event (202),
+# Time from `java -jar target/eventflow-*.jar` (embedded default) to the first accepted event (202),
 # with a new data dir and with an existing one. Prints one table; medians over RUNS runs.
 # Usage: ./mvnw -q -DskipTests package && bench/startup.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 port=18181
-jar=target/eventflow.jar
-[ -f "$jar" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 1; }
+jar=$(ls target/eventflow-*.jar 2>/dev/null | head -1)
+[ -n "$jar" ] && [ -f "$jar" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
 

@@ -136,10 +136,13 @@ class KilledProcessIT {
                 : DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/eventflow_test", "postgres", "");
     }
 
-    private static Path jar() {
-        Path jar = Path.of("target", "eventflow.jar");
-        assertThat(Files.exists(jar)).as("the packaged jar (run with ./mvnw verify)").isTrue();
-        return jar.toAbsolutePath();
+    /** target/eventflow-*.jar, the one runnable jar that package makes. */
+    private static Path jar() throws IOException {
+        try (var files = Files.list(Path.of("target"))) {
+            List<Path> jars = files.filter(f -> f.getFileName().toString().matches("eventflow-.*\\.jar")).toList();
+            assertThat(jars).as("the packaged jar target/eventflow-*.jar (run with ./mvnw verify)").hasSize(1);
+            return jars.get(0).toAbsolutePath();
+        }
     }
 
     private static int freePort() {
