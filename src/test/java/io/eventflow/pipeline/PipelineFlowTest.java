@@ -3,8 +3,14 @@ package io.eventflow.pipeline;
 import java.time.Duration;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.support.EventflowIntegrationTest;
+import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
@@ -12,6 +18,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 class PipelineFlowTest extends EventflowIntegrationTest {
+
+    @Autowired
+    CamelContext camel;
+    @Autowired
+    RabbitTemplate rabbit;
 
     @Test
     void passiveEventsAreStoredInTopic1Only() {
@@ -50,6 +61,27 @@ class PipelineFlowTest extends EventflowIntegrationTest {
         assertThat(answer.getBody()).containsEntry("accepted", 1).containsEntry("topic", "topic2");
         await().atMost(Duration.ofSeconds(20)).until(() -> rows("topic3") == 1);
         assertThat(jdbc.queryForObject("SELECT event_type FROM topic3", String.class)).isEqualTo("activeEvent");
+    }
+
+    @Test
+    void publishedEventsArePersistentJsonMessagesCarryingOnlyTheEvent() throws Exception {
+        camel.getRouteController().stopRoute("service1-topic1");
+        try {
+            ResponseEntity<Map> answer = postEvents("{\"eventType\":\"passiveEvent\"}");
+            assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+
+            Message message = await().atMost(Duration.ofSeconds(20)).until(() -> rabbit.receive("topic1"), java.util.Objects::nonNull);
+            assertThat(message.getMessageProperties().getReceivedDeliveryMode()).isEqualTo(MessageDeliveryMode.PERSISTENT);
+            assertThat(message.getMessageProperties().getContentType()).isEqualTo("application/json");
+            // No HTTP or Camel header travels; only what a broker adds itself (RabbitMQ: x-delivery-count).
+            assertThat(message.getMessageProperties().getHeaders().keySet()).allSatisfy(name -> assertThat(name).startsWith("x-"));
+            Map<String, Object> event = new ObjectMapper().readValue(message.getBody(), Map.class);
+            assertThat(event).containsOnlyKeys("eventId", "eventType", "create_date", "batchId")
+                    .containsEntry("eventType", "passiveEvent")
+                    .containsEntry("batchId", answer.getBody().get("batchId"));
+        } finally {
+            camel.getRouteController().startRoute("service1-topic1");
+        }
     }
 
     @Test
