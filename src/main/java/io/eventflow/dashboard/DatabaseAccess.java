@@ -2,7 +2,7 @@ package io.eventflow.dashboard;
 
 import java.util.function.Supplier;
 
-import io.eventflow.ingest.ProblemException;
+import io.eventflow.api.ProblemException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 

@@ -3,7 +3,7 @@ package io.eventflow.dashboard;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-import io.eventflow.ingest.ProblemException;
+import io.eventflow.api.ProblemException;
 
 /**
  * The three event tables the dashboard reads, and the route that fills each. A topic named in a request is only

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventflow.api.ProblemException;
 import io.eventflow.config.EventflowProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

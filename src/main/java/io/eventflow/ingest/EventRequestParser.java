@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.eventflow.api.ProblemException;
 import io.eventflow.config.EventflowProperties;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;

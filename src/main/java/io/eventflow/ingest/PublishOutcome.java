@@ -3,6 +3,7 @@ package io.eventflow.ingest;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.eventflow.api.ProblemException;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 

@@ -3,6 +3,7 @@ package io.eventflow.ingest;
 import java.util.List;
 import java.util.Map;
 
+import io.eventflow.api.ProblemException;
 import io.eventflow.config.EventflowProperties;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;

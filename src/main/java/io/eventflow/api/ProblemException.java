@@ -1,4 +1,4 @@
-package io.eventflow.ingest;
+package io.eventflow.api;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
