@@ -42,10 +42,14 @@ class KilledProcessIT {
     private final int postgresPort = freePort();
     private Process app;
 
+    /** A graceful stop, so the embedded PostgreSQL of the last instance is stopped with it. */
     @AfterEach
-    void stop() {
-        if (app != null) {
-            app.destroyForcibly();
+    void stop() throws InterruptedException {
+        if (app != null && app.isAlive()) {
+            app.destroy();
+            if (!app.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                app.destroyForcibly();
+            }
         }
     }
 
