@@ -10,6 +10,7 @@ public class ProblemException extends RuntimeException {
 
     private final int status;
     private final String title;
+    private final String detail;
     private final Map<String, Object> extra;
 
     public ProblemException(int status, String title, String detail) {
@@ -20,6 +21,7 @@ public class ProblemException extends RuntimeException {
         super(title + ": " + detail);
         this.status = status;
         this.title = title;
+        this.detail = detail;
         this.extra = extra;
     }
 
@@ -33,7 +35,7 @@ public class ProblemException extends RuntimeException {
         body.put("type", "about:blank");
         body.put("title", title);
         body.put("status", status);
-        body.put("detail", getMessage().substring(title.length() + 2));
+        body.put("detail", detail);
         body.putAll(extra);
         return body;
     }

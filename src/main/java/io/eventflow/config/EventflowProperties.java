@@ -11,8 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Every Eventflow setting, under the prefix {@code eventflow}. The broker and the database use Spring
  * Boot's own {@code spring.rabbitmq.*} and {@code spring.datasource.*}.
  * <p>
- * {@code embedded}, {@code dataDir} and the two embedded ports are read before the context exists, by
- * {@link io.eventflow.infra.embedded.EmbeddedSettings}; they are here so that every key has one home.
+ * {@code embedded}, {@code dataDir} and the two embedded ports are also bound before the context exists, by
+ * {@link io.eventflow.infra.embedded.EmbeddedSettings}, which starts the embedded broker and database.
  * <p>
  * {@code routesReload}: whether editing a file under {@code routes/} reloads its routes while Eventflow runs.
  * Unset, it follows {@code embedded} (on in the zero-install mode, off otherwise); application.yml turns it

@@ -49,15 +49,7 @@ public class EventLookup {
         List<Map<String, Object>> events = DatabaseAccess.query(() -> jdbc.query(RECENT.get(table), (rs, i) -> {
             Map<String, Object> event = new LinkedHashMap<>();
             event.put("eventId", rs.getObject("event_id", UUID.class).toString());
-            event.put("eventType", rs.getString("event_type"));
-            event.put("batchId", rs.getObject("batch_id", UUID.class).toString());
-            event.put("createDate", timestamp(rs, "create_date"));
-            event.put("processedDate", timestamp(rs, "processed_date"));
-            event.put("totalTimeMs", rs.getLong("total_time_ms"));
-            if (table.hasSecretWord()) {
-                event.put("secretWord", rs.getString("secret_word"));
-            }
-            return event;
+            return storedFields(rs, table, event);
         }, rows));
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("topic", table.table());
@@ -76,15 +68,7 @@ public class EventLookup {
             Map<String, Object> stage = new LinkedHashMap<>();
             stage.put("topic", table.table());
             stage.put("route", table.routeId());
-            stage.put("eventType", rs.getString("event_type"));
-            stage.put("batchId", rs.getObject("batch_id", UUID.class).toString());
-            stage.put("createDate", timestamp(rs, "create_date"));
-            stage.put("processedDate", timestamp(rs, "processed_date"));
-            stage.put("totalTimeMs", rs.getLong("total_time_ms"));
-            if (table.hasSecretWord()) {
-                stage.put("secretWord", rs.getString("secret_word"));
-            }
-            return stage;
+            return storedFields(rs, table, stage);
         }, id, id, id));
         if (stages.isEmpty()) {
             throw new ProblemException(404, "Unknown event", "no table holds event " + id + "; it may still be queued or dead-lettered");
@@ -98,6 +82,19 @@ public class EventLookup {
         answer.put("path", stages.stream().map(s -> (String) s.get("topic")).toList());
         answer.put("stages", stages);
         return answer;
+    }
+
+    /** What every table stores of an event, in the order the answers list it. */
+    private static Map<String, Object> storedFields(ResultSet rs, EventTable table, Map<String, Object> into) throws SQLException {
+        into.put("eventType", rs.getString("event_type"));
+        into.put("batchId", rs.getObject("batch_id", UUID.class).toString());
+        into.put("createDate", timestamp(rs, "create_date"));
+        into.put("processedDate", timestamp(rs, "processed_date"));
+        into.put("totalTimeMs", rs.getLong("total_time_ms"));
+        if (table.hasSecretWord()) {
+            into.put("secretWord", rs.getString("secret_word"));
+        }
+        return into;
     }
 
     private static int limit(String limit) {

@@ -5,14 +5,14 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.eventflow.config.EventflowProperties;
 import io.eventflow.api.ProblemException;
+import io.eventflow.config.EventflowProperties;
+import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -38,15 +38,14 @@ public class MetricsStream implements DisposableBean {
     private final PipelineMetrics metrics;
     private final ObjectMapper json;
     private final Set<SseEmitter> listeners = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "dashboard-stream");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final CamelContext camel;
+    private final ScheduledExecutorService ticker;
 
-    public MetricsStream(PipelineMetrics metrics, ObjectMapper json, EventflowProperties properties) {
+    public MetricsStream(PipelineMetrics metrics, ObjectMapper json, EventflowProperties properties, CamelContext camel) {
         this.metrics = metrics;
         this.json = json;
+        this.camel = camel;
+        this.ticker = camel.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "dashboard-stream");
         long interval = properties.dashboard().streamInterval().toMillis();
         ticker.scheduleWithFixedDelay(this::broadcast, interval, interval, TimeUnit.MILLISECONDS);
     }
@@ -106,7 +105,7 @@ public class MetricsStream implements DisposableBean {
 
     @Override
     public void destroy() {
-        ticker.shutdownNow();
+        camel.getExecutorServiceManager().shutdownNow(ticker);
         listeners.forEach(SseEmitter::complete);
         listeners.clear();
     }

@@ -5,10 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import io.eventflow.config.EventflowProperties;
-import org.springframework.beans.factory.DisposableBean;
+import org.apache.camel.CamelContext;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,21 +15,19 @@ import org.springframework.stereotype.Component;
  * count, latency percentiles and rate; per queue its depth and consumers.
  */
 @Component
-public class PipelineMetrics implements DisposableBean {
+public class PipelineMetrics {
 
     private final TopicStatistics statistics;
     private final QueueDepths queues;
     private final long refreshIntervalMs;
-    private final ExecutorService brokerCalls = Executors.newFixedThreadPool(2, task -> {
-        Thread thread = new Thread(task, "dashboard-queue-depths");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService brokerCalls;
 
-    public PipelineMetrics(TopicStatistics statistics, QueueDepths queues, EventflowProperties properties) {
+    public PipelineMetrics(TopicStatistics statistics, QueueDepths queues, EventflowProperties properties, CamelContext camel) {
         this.statistics = statistics;
         this.queues = queues;
         this.refreshIntervalMs = properties.dashboard().refreshInterval().toMillis();
+        // Its own small pool, never the HTTP threads': a request waiting on a task queued behind requests could stall.
+        this.brokerCalls = camel.getExecutorServiceManager().newFixedThreadPool(this, "dashboard-queue-depths", 2);
     }
 
     public Map<String, Object> snapshot() {
@@ -63,10 +60,5 @@ public class PipelineMetrics implements DisposableBean {
         snapshot.put("refreshIntervalMs", refreshIntervalMs);
         snapshot.put("generatedAt", now.toString());
         return snapshot;
-    }
-
-    @Override
-    public void destroy() {
-        brokerCalls.shutdownNow();
     }
 }

@@ -12,7 +12,6 @@ import io.eventflow.infra.BrokerTopology;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.QueueInformation;
-import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,8 +35,7 @@ public class QueueDepths {
     public record Sample(long takenAtNanos, Instant takenAt, Map<String, Map<String, Object>> depths) {
     }
 
-    // Lazy: creating RabbitAdmin before BrokerTopology's queues exist would make it declare none of them.
-    public QueueDepths(@Lazy AmqpAdmin amqp, EventflowProperties properties) {
+    public QueueDepths(AmqpAdmin amqp, EventflowProperties properties) {
         this.amqp = amqp;
         this.maxAgeNanos = properties.dashboard().queueSampleMaxAge().toNanos();
     }

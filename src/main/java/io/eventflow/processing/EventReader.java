@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
 /**
  * Reads an event message from a queue into the row a consumer stores: {@code eventId}, {@code eventType},
  * {@code batchId}, {@code createDate}, {@code eventData} (the message as received) and, when present,
- * {@code secretValue}. A message that is not such an event is poison.
+ * {@code secretValue}; {@code event} holds the parsed message for the steps after the insert. A message that is
+ * not such an event is poison.
  */
 @Component
 public class EventReader {
@@ -41,6 +42,7 @@ public class EventReader {
         row.put("batchId", uuid(event, "batchId"));
         row.put("createDate", timestamp(event, "create_date"));
         row.put("eventData", message);
+        row.put("event", event);
         if (event.hasNonNull("secretValue")) {
             row.put("secretValue", text(event, "secretValue"));
         }

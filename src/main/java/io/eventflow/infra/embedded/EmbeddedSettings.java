@@ -2,20 +2,16 @@ package io.eventflow.infra.embedded;
 
 import java.nio.file.Path;
 
-import org.springframework.boot.context.properties.bind.Bindable;
+import io.eventflow.config.EventflowProperties;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
- * The {@code eventflow.*} keys that decide whether and where the embedded broker and database run.
- * Read with a {@link Binder} because they are needed before any bean exists.
+ * The {@code eventflow.*} keys that decide whether and where the embedded broker and database run, taken from
+ * {@link EventflowProperties} (their one home, defaults included) with a {@link Binder}, because they are needed
+ * before any bean exists.
  */
-public record EmbeddedSettings(
-        @DefaultValue("true") boolean embedded,
-        @DefaultValue("data") Path dataDir,
-        @DefaultValue("0") int embeddedBrokerPort,
-        @DefaultValue("0") int embeddedPostgresPort) {
+public record EmbeddedSettings(boolean embedded, Path dataDir, int embeddedBrokerPort, int embeddedPostgresPort) {
 
     public EmbeddedSettings {
         checkPort("eventflow.embedded-broker-port", embeddedBrokerPort, 5672);
@@ -23,8 +19,9 @@ public record EmbeddedSettings(
     }
 
     static EmbeddedSettings from(ConfigurableEnvironment environment) {
-        return Binder.get(environment)
-                .bindOrCreate("eventflow", Bindable.of(EmbeddedSettings.class));
+        EventflowProperties properties = Binder.get(environment).bindOrCreate("eventflow", EventflowProperties.class);
+        return new EmbeddedSettings(properties.embedded(), properties.dataDir(),
+                properties.embeddedBrokerPort(), properties.embeddedPostgresPort());
     }
 
     Path brokerDir() {
