@@ -1,0 +1,93 @@
+package io.eventflow.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Publishes a batch of persistent JSON messages to one queue and waits for the broker's confirms of all of them
+ * together: the batch costs one confirm round trip, not one per message. Messages are mandatory, so a message the
+ * broker could not route to a queue (the queue was deleted) is returned and counts as not confirmed.
+ */
+@Component
+public class ConfirmedPublisher {
+
+    private final RabbitTemplate template;
+
+    public ConfirmedPublisher(ConnectionFactory connectionFactory) {
+        this.template = new RabbitTemplate(connectionFactory);
+        this.template.setMandatory(true);
+    }
+
+    /**
+     * Publishes every body to {@code queue} (through the default exchange) and waits up to {@code timeoutMs} in all
+     * for their confirms. Never throws for a broker failure: the outcome says how many the broker holds.
+     */
+    public Outcome publish(String queue, List<byte[]> bodies, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        List<CorrelationData> pending = new ArrayList<>(bodies.size());
+        try {
+            template.invoke(ops -> {
+                for (byte[] body : bodies) {
+                    CorrelationData correlation = new CorrelationData();
+                    ops.send("", queue, message(body), correlation);
+                    pending.add(correlation);
+                }
+                return null;
+            });
+        } catch (AmqpException e) {
+            // Those sent before the failure may still be confirmed: wait for them, count the rest as failed.
+            return await(pending, deadline, e.getMessage());
+        }
+        return await(pending, deadline, null);
+    }
+
+    private static Outcome await(List<CorrelationData> pending, long deadline, String sendFailure) {
+        int confirmed = 0;
+        String failure = sendFailure;
+        for (CorrelationData correlation : pending) {
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                CorrelationData.Confirm confirm = correlation.getFuture().get(left, TimeUnit.NANOSECONDS);
+                if (correlation.getReturned() != null) {
+                    failure = "the broker could not route the message (" + correlation.getReturned().getReplyText() + ")";
+                } else if (confirm.isAck()) {
+                    confirmed++;
+                } else {
+                    failure = "the broker refused the message" + (confirm.getReason() == null ? "" : " (" + confirm.getReason() + ")");
+                }
+            } catch (TimeoutException e) {
+                failure = "no confirm within the deadline";
+            } catch (ExecutionException e) {
+                failure = e.getCause().getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = "interrupted while waiting for confirms";
+                break;
+            }
+        }
+        return new Outcome(confirmed, failure);
+    }
+
+    private static Message message(byte[] body) {
+        MessageProperties properties = new MessageProperties();
+        properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+        properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+        return new Message(body, properties);
+    }
+
+    /** How many messages of a batch the broker confirmed, and why the others were not (null when all were). */
+    public record Outcome(int confirmed, String failure) {
+    }
+}
