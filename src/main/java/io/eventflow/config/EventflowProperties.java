@@ -42,10 +42,16 @@ public record EventflowProperties(
             @DefaultValue("25000") long requestTimeoutMs) {
     }
 
-    /** The queue consumers of service 1 and service 2. */
+    /**
+     * The queue consumers of service 1 and service 2: consumers (threads) per queue, unacknowledged messages per
+     * consumer, and the batches they store: at most {@code batchSize} messages, stored at the latest
+     * {@code batchWaitMs} after the batch began.
+     */
     public record Consumers(
             @DefaultValue("2") int concurrency,
-            @DefaultValue("50") int prefetch) {
+            @DefaultValue("500") int prefetch,
+            @DefaultValue("250") int batchSize,
+            @DefaultValue("10") int batchWaitMs) {
     }
 
     /**

@@ -23,6 +23,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class ConfirmedPublisher {
 
+    private static final long CONSUMER_CONFIRM_TIMEOUT_MS = 5000;
+
     private final RabbitTemplate template;
 
     public ConfirmedPublisher(ConnectionFactory connectionFactory) {
@@ -35,13 +37,18 @@ public class ConfirmedPublisher {
      * for their confirms. Never throws for a broker failure: the outcome says how many the broker holds.
      */
     public Outcome publish(String queue, List<byte[]> bodies, long timeoutMs) {
+        return publishMessages(queue, bodies.stream().map(ConfirmedPublisher::message).toList(), timeoutMs);
+    }
+
+    /** Like {@link #publish}, for messages whose properties the caller sets. */
+    public Outcome publishMessages(String queue, List<Message> messages, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        List<CorrelationData> pending = new ArrayList<>(bodies.size());
+        List<CorrelationData> pending = new ArrayList<>(messages.size());
         try {
             template.invoke(ops -> {
-                for (byte[] body : bodies) {
+                for (Message message : messages) {
                     CorrelationData correlation = new CorrelationData();
-                    ops.send("", queue, message(body), correlation);
+                    ops.send("", queue, message, correlation);
                     pending.add(correlation);
                 }
                 return null;
@@ -85,6 +92,18 @@ public class ConfirmedPublisher {
         properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
         properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
         return new Message(body, properties);
+    }
+
+    /**
+     * Publishes all of them and fails unless the broker confirmed every one: for a consumer, whose batch is then
+     * retried (the republished copies are harmless, the insert ignores them).
+     */
+    public void publishAll(String queue, List<byte[]> bodies) {
+        Outcome outcome = publish(queue, bodies, CONSUMER_CONFIRM_TIMEOUT_MS);
+        if (outcome.confirmed() < bodies.size()) {
+            throw new PublishNotConfirmedException("the broker confirmed " + outcome.confirmed() + " of " + bodies.size()
+                    + " messages to " + queue + " (" + outcome.failure() + ")");
+        }
     }
 
     /** How many messages of a batch the broker confirmed, and why the others were not (null when all were). */

@@ -1,9 +1,12 @@
 package io.eventflow.processing;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -22,7 +25,16 @@ public class EventReader {
 
     private final ObjectMapper json = new ObjectMapper();
 
-    public Map<String, Object> read(String message, String expectedType) {
+    /** The rows of a batch, in the order of its deliveries; any message that is not such an event fails the batch. */
+    public List<Map<String, Object>> readAll(List<Delivery> deliveries, String expectedType) {
+        List<Map<String, Object>> rows = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            rows.add(read(new String(delivery.body(), StandardCharsets.UTF_8), expectedType));
+        }
+        return rows;
+    }
+
+    Map<String, Object> read(String message, String expectedType) {
         JsonNode event;
         try {
             event = json.readTree(message);

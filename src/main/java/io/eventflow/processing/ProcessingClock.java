@@ -3,6 +3,7 @@ package io.eventflow.processing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.stereotype.Component;
@@ -21,11 +22,14 @@ public class ProcessingClock {
         this.clock = clock;
     }
 
-    public Map<String, Object> stamp(Map<String, Object> row) {
+    /** Stamps every row of a batch with the moment the batch is stored. */
+    public List<Map<String, Object>> stampAll(List<Map<String, Object>> rows) {
         OffsetDateTime processed = OffsetDateTime.now(clock);
-        OffsetDateTime created = (OffsetDateTime) row.get("createDate");
-        row.put("processedDate", processed);
-        row.put("totalTimeMs", Math.max(0, Duration.between(created, processed).toMillis()));
-        return row;
+        for (Map<String, Object> row : rows) {
+            OffsetDateTime created = (OffsetDateTime) row.get("createDate");
+            row.put("processedDate", processed);
+            row.put("totalTimeMs", Math.max(0, Duration.between(created, processed).toMillis()));
+        }
+        return rows;
     }
 }

@@ -25,6 +25,7 @@ import com.rabbitmq.client.Address;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.infra.BrokerTopology;
 import io.eventflow.support.EventflowIntegrationTest;
+import io.eventflow.support.LogLines;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.test.spring.junit5.DisableJmx;

@@ -65,7 +65,7 @@ class PipelineFlowTest extends EventflowIntegrationTest {
 
     @Test
     void publishedEventsArePersistentJsonMessagesCarryingOnlyTheEvent() throws Exception {
-        camel.getRouteController().stopRoute("service1-topic1");
+        camel.getRouteController().stopRoute("service1-topic1-batch");
         try {
             ResponseEntity<Map> answer = postEvents("{\"eventType\":\"passiveEvent\"}");
             assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
@@ -80,7 +80,7 @@ class PipelineFlowTest extends EventflowIntegrationTest {
                     .containsEntry("eventType", "passiveEvent")
                     .containsEntry("batchId", answer.getBody().get("batchId"));
         } finally {
-            camel.getRouteController().startRoute("service1-topic1");
+            camel.getRouteController().startRoute("service1-topic1-batch");
         }
     }
 

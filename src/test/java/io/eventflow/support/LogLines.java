@@ -1,4 +1,4 @@
-package io.eventflow.ops;
+package io.eventflow.support;
 
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -8,7 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import org.slf4j.LoggerFactory;
 
 /** The formatted lines one logger writes while this is open. */
-final class LogLines implements AutoCloseable {
+public final class LogLines implements AutoCloseable {
 
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -20,15 +20,15 @@ final class LogLines implements AutoCloseable {
         logger.addAppender(appender);
     }
 
-    static LogLines of(Class<?> type) {
+    public static LogLines of(Class<?> type) {
         return new LogLines(type);
     }
 
-    long count(String text) {
+    public long count(String text) {
         return appender.list.stream().filter(event -> event.getFormattedMessage().contains(text)).count();
     }
 
-    boolean contains(String text) {
+    public boolean contains(String text) {
         return count(text) > 0;
     }
 

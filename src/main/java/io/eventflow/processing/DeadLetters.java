@@ -1,0 +1,61 @@
+package io.eventflow.processing;
+
+import java.util.List;
+
+import io.eventflow.infra.BrokerTopology;
+import io.eventflow.infra.ConfirmedPublisher;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * Moves a message that cannot be stored to its queue's dead-letter queue ({@code topic1 -> topic1.dlq}), as it
+ * arrived, with why in header {@code x-eventflow-reason} and where in {@code x-eventflow-route}; acknowledges it once
+ * the broker confirmed the dead letter. If the broker does not, the message goes back to its queue: never dropped.
+ */
+@Component
+public class DeadLetters {
+
+    public static final String REASON = "x-eventflow-reason";
+    public static final String ROUTE = "x-eventflow-route";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    private static final long CONFIRM_TIMEOUT_MS = 5000;
+
+    private final ConfirmedPublisher publisher;
+
+    public DeadLetters(ConfirmedPublisher publisher) {
+        this.publisher = publisher;
+    }
+
+    public void deadLetter(Exchange exchange) {
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String reason = cause == null ? "unknown" : String.valueOf(cause.getMessage());
+        String route = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
+        for (Delivery delivery : DeliveryBatch.deliveries(exchange)) {
+            String dlq = delivery.routingKey() + BrokerTopology.DLQ_SUFFIX;
+            ConfirmedPublisher.Outcome outcome = publisher.publishMessages(dlq, List.of(message(delivery, reason, route)), CONFIRM_TIMEOUT_MS);
+            if (outcome.confirmed() == 1) {
+                delivery.ack();
+                LOG.warn("Dead-lettered a message of {} from {}: {}", delivery.routingKey(), route, reason);
+            } else {
+                delivery.requeue();
+                LOG.warn("Could not dead-letter a message of {} from {} ({}); it went back to its queue. It failed with: {}",
+                        delivery.routingKey(), route, outcome.failure(), reason);
+            }
+        }
+    }
+
+    private static Message message(Delivery delivery, String reason, String route) {
+        MessageProperties properties = new MessageProperties();
+        properties.setContentType(delivery.contentType());
+        properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+        properties.setHeader(REASON, reason);
+        properties.setHeader(ROUTE, route);
+        return new Message(delivery.body(), properties);
+    }
+}

@@ -1,0 +1,78 @@
+package io.eventflow.processing;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.service.ServiceHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Gathers the messages a consumer receives into one batch (the body, a list of {@link Delivery}), so a batch is
+ * stored in one transaction; then acknowledges each of them, and only then. A batch that fails for good is taken
+ * apart into batches of one, so a poison message sinks no other.
+ */
+@Component
+public class DeliveryBatch implements AggregationStrategy {
+
+    /** The exchange property holding the deliveries of the batch a store route is working on. */
+    public static final String DELIVERIES = "deliveries";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryBatch.class);
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Exchange aggregate(Exchange batch, Exchange consumed) {
+        if (batch == null) {
+            batch = new DefaultExchange(consumed.getContext());
+            batch.getMessage().setBody(new ArrayList<Delivery>());
+        }
+        batch.getMessage().getBody(List.class).add(Delivery.of(consumed));
+        return batch;
+    }
+
+    /** Acknowledges every delivery of the batch, after its rows were committed. */
+    public void ack(Exchange exchange) {
+        int lost = 0;
+        for (Delivery delivery : deliveries(exchange)) {
+            if (!delivery.ack()) {
+                lost++;
+            }
+        }
+        if (lost > 0) {
+            // Its channel closed since the delivery: the broker delivers it again and the insert ignores the copy.
+            LOG.debug("{} deliveries could not be acknowledged on a closed channel; they will be redelivered", lost);
+        }
+    }
+
+    /**
+     * Sends each delivery of a batch that failed through the route that failed again, alone, as an exchange of its
+     * own: it is stored, or fails alone and is dead-lettered by that route's error handler.
+     */
+    public void retryOneByOne(Exchange failed) {
+        String routeId = failed.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
+        Endpoint route = failed.getContext().getRoute(routeId).getEndpoint();
+        Exception cause = failed.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        LOG.warn("A batch of {} messages failed in {} ({}); storing each of them on its own",
+                deliveries(failed).size(), routeId, cause == null ? "unknown" : cause.getMessage());
+        ProducerTemplate producer = failed.getContext().createProducerTemplate();
+        try {
+            for (Delivery delivery : deliveries(failed)) {
+                producer.send(route, single -> single.getMessage().setBody(List.of(delivery)));
+            }
+        } finally {
+            ServiceHelper.stopService(producer);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Delivery> deliveries(Exchange exchange) {
+        return exchange.getProperty(DELIVERIES, List.class);
+    }
+}
