@@ -5,11 +5,14 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.UUID;
 
+import io.eventflow.processing.DeadLetters;
 import io.eventflow.support.EventflowIntegrationTest;
+import io.eventflow.support.LogLines;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageBuilder;
 import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -98,6 +101,21 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
 
         await().atMost(PATIENCE).until(() -> rows("topic1") == 1);
         awaitDeadLetter("topic1.dlq");
+    }
+
+    @Test
+    void messageWhoseDeadLetterTheBrokerDoesNotTakeGoesBackToItsQueue() {
+        amqp.deleteQueue("topic1.dlq");
+        try (LogLines log = LogLines.of(DeadLetters.class)) {
+            publish("topic1", "not an event either");
+            // The dead letter has no queue to go to: returned, so unconfirmed, so the message is requeued.
+            await().atMost(PATIENCE).until(() -> log.contains("it went back to its queue"));
+        } finally {
+            ((RabbitAdmin) amqp).initialize();
+        }
+        Message dead = awaitDeadLetter("topic1.dlq");
+        assertThat(new String(dead.getBody(), UTF_8)).isEqualTo("not an event either");
+        await().atMost(PATIENCE).until(() -> depth("topic1") == 0);
     }
 
     private Message awaitDeadLetter(String dlq) {
