@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  *
  * total=T: N clients post back to back until T events are sent. seconds=D: N clients post back to back for D s.
  * seconds=D period-ms=P: paced, request i is due at start + i*P ms, sent by whichever of the N threads is free;
- * its latency counts from when it was due, so a late send shows up as latency. active-every=3: every third
+ * its latency counts from when it was due, so a late send shows up as latency; late= counts requests sent more than
+ * one period after they were due (all N threads were waiting for answers: the pace did not hold). active-every=3: every third
  * request is activeEvent (2:1 passive/active), 0: passive only.
  * Prints one line of key=value: accepted events by type (from each answer's "accepted"), uncertain events (of
  * requests that failed without saying how many were accepted), statuses, HTTP latency, epoch ms of the window.
@@ -59,6 +60,7 @@ public class Load {
                     long due = periodNs > 0 ? window[0] + i * periodNs : System.nanoTime();
                     if (seconds > 0 && due - window[1] >= 0) break;
                     if (periodNs > 0) while (System.nanoTime() < due) LockSupport.parkNanos(due - System.nanoTime());
+                    if (periodNs > 0 && System.nanoTime() - due > periodNs) w.late++;
                     boolean isActive = activeEvery > 0 && i % activeEvery == activeEvery - 1;
                     w.send(isActive ? active : passive, isActive, events, due);
                     if (seconds > 0 && System.nanoTime() - window[1] >= 0) break;
@@ -76,13 +78,14 @@ public class Load {
         long endMs = System.currentTimeMillis();
 
         long[] acc = new long[2], unsure = new long[2];
+        long late = 0;
         Map<String, Long> statuses = new TreeMap<>();
         int n = 0;
         for (Worker w : workers) {
             for (int t = 0; t < 2; t++) { acc[t] += w.accepted[t]; unsure[t] += w.uncertain[t]; }
             w.statuses.forEach((k, v) -> statuses.merge("status_" + k, v, Long::sum));
             w.failures.forEach((k, v) -> statuses.merge("error_" + k, v, Long::sum));
-            n += w.count;
+            n += w.count; late += w.late;
         }
         long[] all = new long[n];
         int at = 0;
@@ -93,7 +96,7 @@ public class Load {
            .append(" accepted_passive=").append(acc[0]).append(" accepted_active=").append(acc[1])
            .append(" uncertain_passive=").append(unsure[0]).append(" uncertain_active=").append(unsure[1])
            .append(" http_p50_ms=").append(pct(all, 50)).append(" http_p99_ms=").append(pct(all, 99))
-           .append(" http_max_ms=").append(pct(all, 100));
+           .append(" http_max_ms=").append(pct(all, 100)).append(" late=").append(late);
         statuses.forEach((k, v) -> out.append(' ').append(k).append('=').append(v));
         System.out.println(out);
     }
@@ -121,7 +124,7 @@ public class Load {
         final long[] accepted = new long[2], uncertain = new long[2];
         final Map<String, Long> statuses = new HashMap<>(), failures = new HashMap<>();
         long[] latencyUs = new long[1024];
-        int count;
+        int count, late;
         final byte[] buf = new byte[8192];
 
         Worker(URI uri) { this.uri = uri; }
