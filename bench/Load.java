@@ -130,12 +130,13 @@ public class Load {
         Worker(URI uri) { this.uri = uri; }
 
         void connect() throws IOException {
-            socket = new Socket();
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
-            socket.setSoTimeout(120_000);
-            in = new BufferedInputStream(socket.getInputStream(), 8192);
-            out = socket.getOutputStream();
+            Socket s = new Socket(); // kept only once connected, so a failed connect is retried by the next send
+            s.setTcpNoDelay(true);
+            s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
+            s.setSoTimeout(120_000);
+            in = new BufferedInputStream(s.getInputStream(), 8192);
+            out = s.getOutputStream();
+            socket = s;
         }
 
         void close() {
