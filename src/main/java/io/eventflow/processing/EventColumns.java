@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
 public class EventColumns {
 
     private static final List<String> COLUMNS =
-            List.of("eventId", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "eventData", "secretWord");
+            List.of("eventId", "eventType", "batchId", "createDate", "processedDate", "eventData", "secretWord");
 
     public Map<String, String[]> of(List<Map<String, Object>> rows) {
         Map<String, String[]> columns = new HashMap<>();

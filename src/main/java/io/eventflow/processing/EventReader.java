@@ -2,8 +2,6 @@ package io.eventflow.processing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,7 +50,7 @@ public class EventReader {
         row.put("eventId", uuid(event, "eventId"));
         row.put("eventType", eventType);
         row.put("batchId", uuid(event, "batchId"));
-        row.put("createDate", timestamp(event, "create_date"));
+        row.put("createDate", text(event, "create_date"));
         row.put("eventData", message);
         row.put("event", event);
         if (event.hasNonNull("secretValue")) {
@@ -77,11 +75,4 @@ public class EventReader {
         }
     }
 
-    private static OffsetDateTime timestamp(JsonNode event, String field) {
-        try {
-            return OffsetDateTime.parse(text(event, field));
-        } catch (DateTimeParseException e) {
-            throw new PoisonMessageException("field " + field + " is not an ISO-8601 timestamp");
-        }
-    }
 }

@@ -1,8 +1,6 @@
 package io.eventflow.processing;
 
 import java.time.Clock;
-import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 
@@ -22,13 +20,11 @@ public class ProcessingClock {
         this.clock = clock;
     }
 
-    /** Stamps every row of a batch with the moment the batch is stored. */
+    /** Stamps every row of a batch with the moment the batch is stored (the insert derives total_time_ms from it). */
     public List<Map<String, Object>> stampAll(List<Map<String, Object>> rows) {
-        OffsetDateTime processed = OffsetDateTime.now(clock);
+        String processed = clock.instant().toString();
         for (Map<String, Object> row : rows) {
-            OffsetDateTime created = (OffsetDateTime) row.get("createDate");
             row.put("processedDate", processed);
-            row.put("totalTimeMs", Math.max(0, Duration.between(created, processed).toMillis()));
         }
         return rows;
     }
