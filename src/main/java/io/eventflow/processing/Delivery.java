@@ -5,6 +5,7 @@ import java.io.IOException;
 import com.rabbitmq.client.Channel;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
+import org.springframework.amqp.rabbit.connection.ChannelProxy;
 
 /**
  * One message a consumer received and has not acknowledged yet: its bytes as they arrived, the queue it was
@@ -14,11 +15,17 @@ public record Delivery(byte[] body, String contentType, String routingKey, Chann
 
     /** The delivery of a message just consumed with {@code acknowledgeMode: MANUAL}. */
     static Delivery of(Exchange consumed) {
+        Channel channel = consumed.getProperty(SpringRabbitMQConstants.CHANNEL, Channel.class);
+        // A tag is valid only on the channel that delivered it. Spring's cached channel proxy opens a new channel
+        // after a connection loss, where an old tag would be unknown and close that channel; the real one fails instead.
+        if (channel instanceof ChannelProxy proxy) {
+            channel = proxy.getTargetChannel();
+        }
         return new Delivery(
                 consumed.getMessage().getBody(byte[].class),
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.CONTENT_TYPE, String.class),
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.ROUTING_KEY, String.class),
-                consumed.getProperty(SpringRabbitMQConstants.CHANNEL, Channel.class),
+                channel,
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class));
     }
 
