@@ -25,6 +25,7 @@ public record EventflowProperties(
         @DefaultValue("0") int embeddedBrokerPort,
         @DefaultValue("0") int embeddedPostgresPort,
         @DefaultValue Ingest ingest,
+        @DefaultValue Http http,
         @DefaultValue Consumers consumers,
         @DefaultValue Broker broker,
         @DefaultValue Cipher cipher,
@@ -40,6 +41,12 @@ public record EventflowProperties(
             @DefaultValue("16") int publishThreads,
             @DefaultValue("5000") long confirmTimeoutMs,
             @DefaultValue("25000") long requestTimeoutMs) {
+    }
+
+    /** The pool the REST routes run on: threads working at once, and requests that may wait for one. */
+    public record Http(
+            @DefaultValue("32") int threads,
+            @DefaultValue("1000") int queue) {
     }
 
     /** The queue consumers of service 1 and service 2. */
