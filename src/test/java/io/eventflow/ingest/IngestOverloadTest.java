@@ -13,7 +13,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** On the real broker, with the in-flight bound set tiny: past it a request is refused as busy; within it, accepted. */
-@TestPropertySource(properties = "eventflow.ingest.max-in-flight-events=5")
+@TestPropertySource(properties = {
+        // Its own embedded servers: the suite's default context keeps its own running in the same JVM.
+        "eventflow.data-dir=target/test-data/ingest-overload",
+        "eventflow.ingest.max-in-flight-events=5"})
 class IngestOverloadTest extends EventflowIntegrationTest {
 
     @Test
