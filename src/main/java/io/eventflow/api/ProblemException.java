@@ -8,25 +8,48 @@ import java.util.Map;
  */
 public class ProblemException extends RuntimeException {
 
+    /** What a busy refusal asks the client to wait: in-flight confirms drain well within a second. */
+    public static final int BUSY_RETRY_AFTER_SECONDS = 1;
+
     private final int status;
     private final String title;
     private final String detail;
     private final Map<String, Object> extra;
+    private final Integer retryAfter;
 
     public ProblemException(int status, String title, String detail) {
         this(status, title, detail, Map.of());
     }
 
     public ProblemException(int status, String title, String detail, Map<String, Object> extra) {
+        this(status, title, detail, extra, null);
+    }
+
+    private ProblemException(int status, String title, String detail, Map<String, Object> extra, Integer retryAfter) {
         super(title + ": " + detail);
         this.status = status;
         this.title = title;
         this.detail = detail;
         this.extra = extra;
+        this.retryAfter = retryAfter;
+    }
+
+    /**
+     * Eventflow is at capacity and published nothing for this request: 503 (the server as a whole, not this client,
+     * is over its bound) with {@code Retry-After}, and {@code accepted} 0 for clients that read it from any 503.
+     */
+    public static ProblemException busy(String detail) {
+        return new ProblemException(503, "Eventflow is busy", detail + "; nothing was published, send the request again in "
+                + BUSY_RETRY_AFTER_SECONDS + " s", Map.of("accepted", 0), BUSY_RETRY_AFTER_SECONDS);
     }
 
     public int status() {
         return status;
+    }
+
+    /** Seconds for the {@code Retry-After} header, or null when retrying the same request would not help. */
+    public Integer retryAfter() {
+        return retryAfter;
     }
 
     /** The problem body: {@code type}, {@code title}, {@code status}, {@code detail} and any extra members. */

@@ -25,6 +25,7 @@ public record EventflowProperties(
         @DefaultValue("0") int embeddedBrokerPort,
         @DefaultValue("0") int embeddedPostgresPort,
         @DefaultValue Ingest ingest,
+        @DefaultValue Http http,
         @DefaultValue Consumers consumers,
         @DefaultValue Broker broker,
         @DefaultValue Cipher cipher,
@@ -33,13 +34,21 @@ public record EventflowProperties(
         @DefaultValue Management management,
         @DefaultValue Dashboard dashboard) {
 
-    /** The HTTP ingest: limits of one request and how it publishes. */
+    /**
+     * The HTTP ingest: limits of one request, how many events may wait for their confirms at once (all requests
+     * together), and the deadline of one request counted from its arrival.
+     */
     public record Ingest(
             @DefaultValue("10000") int maxCount,
             @DefaultValue("16384") int maxBodyBytes,
-            @DefaultValue("16") int publishThreads,
-            @DefaultValue("5000") long confirmTimeoutMs,
-            @DefaultValue("25000") long requestTimeoutMs) {
+            @DefaultValue("20000") int maxInFlightEvents,
+            @DefaultValue("20000") long requestTimeoutMs) {
+    }
+
+    /** The pool the REST routes run on: threads working at once, and requests that may wait for one. */
+    public record Http(
+            @DefaultValue("32") int threads,
+            @DefaultValue("1000") int queue) {
     }
 
     /**

@@ -29,9 +29,14 @@ public class BodySizeLimit extends OncePerRequestFilter {
         this.maxBytes = properties.ingest().maxBodyBytes();
     }
 
+    /** {@code POST /api/events} or {@code POST /events}. */
+    public static boolean isIngest(HttpServletRequest request) {
+        return "POST".equals(request.getMethod()) && INGEST_PATHS.contains(request.getRequestURI());
+    }
+
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !"POST".equals(request.getMethod()) || !INGEST_PATHS.contains(request.getRequestURI());
+        return !isIngest(request);
     }
 
     @Override

@@ -1,9 +1,9 @@
 package io.eventflow.ingest;
 
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.eventflow.api.ProblemException;
+import io.eventflow.infra.ConfirmedPublisher;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
@@ -12,15 +12,13 @@ import org.springframework.stereotype.Component;
 public class PublishOutcome {
 
     /** Passes when the broker confirmed every event; otherwise 503 saying how many it did confirm. */
-    public void requireAllConfirmed(Exchange exchange) {
+    public void requireAllConfirmed(ConfirmedPublisher.Outcome outcome, Exchange exchange) {
         int expected = exchange.getProperty("eventCount", Integer.class);
-        AtomicInteger confirmed = exchange.getProperty(ConfirmedCount.CONFIRMED, AtomicInteger.class);
-        int accepted = confirmed == null ? 0 : confirmed.get();
-        if (accepted < expected) {
-            String cause = exchange.getProperty(ConfirmedCount.LAST_FAILURE, "no confirm", String.class);
+        if (outcome.confirmed() < expected) {
+            String cause = outcome.failure() == null ? "no confirm" : outcome.failure();
             throw new ProblemException(503, "Broker unavailable",
-                    "the broker confirmed " + accepted + " of " + expected + " events (" + cause + "); the others were not accepted",
-                    Map.of("accepted", accepted, "batchId", exchange.getProperty("batchId", String.class)));
+                    "the broker confirmed " + outcome.confirmed() + " of " + expected + " events (" + cause + "); the others were not accepted",
+                    Map.of("accepted", outcome.confirmed(), "batchId", exchange.getProperty("batchId", String.class)));
         }
     }
 }

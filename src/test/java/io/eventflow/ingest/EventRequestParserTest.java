@@ -1,8 +1,13 @@
 package io.eventflow.ingest;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.eventflow.api.ProblemException;
 import io.eventflow.config.EventflowProperties;
 import org.apache.camel.Exchange;
@@ -19,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EventRequestParserTest {
 
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
     private final EventRequestParser parser = new EventRequestParser(defaults());
     private final Exchange exchange = new DefaultExchange(new DefaultCamelContext());
 
@@ -29,7 +36,7 @@ class EventRequestParserTest {
 
     @Test
     void buildsOneMessagePerEventSharingTheRequestsBatchAndCreateDate() {
-        List<Map<String, Object>> events = parser.parse("application/json", "{\"eventType\":\"passiveEvent\",\"count\":3}", exchange);
+        List<Map<String, Object>> events = read(parser.parse("application/json", "{\"eventType\":\"passiveEvent\",\"count\":3}", exchange));
 
         assertThat(events).hasSize(3);
         assertThat(events).extracting(e -> e.get("eventId")).doesNotHaveDuplicates();
@@ -44,10 +51,22 @@ class EventRequestParserTest {
 
     @Test
     void countDefaultsToOneAndActionEventMeansActiveEvent() {
-        List<Map<String, Object>> events = parser.parse("application/json; charset=utf-8", "{\"eventType\":\"actionEvent\"}", exchange);
+        List<Map<String, Object>> events = read(parser.parse("application/json; charset=utf-8", "{\"eventType\":\"actionEvent\"}", exchange));
 
         assertThat(events).singleElement().satisfies(e -> assertThat(e.get("eventType")).isEqualTo("activeEvent"));
         assertThat(exchange.getProperty("eventType")).isEqualTo("activeEvent");
+    }
+
+    /** The messages are the broker's bytes: each must read back as exactly one JSON object. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> read(List<byte[]> messages) {
+        return messages.stream().map(bytes -> {
+            try {
+                return (Map<String, Object>) JSON.readValue(bytes, Map.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList();
     }
 
     @ParameterizedTest(name = "{0} -> {1} {2}")

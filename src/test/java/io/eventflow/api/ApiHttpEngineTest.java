@@ -1,0 +1,91 @@
+package io.eventflow.api;
+
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventflow.config.EventflowProperties;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.platform.http.DefaultPlatformHttpConsumer;
+import org.apache.camel.component.platform.http.springboot.SpringBootPlatformHttpConsumer;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.mock.env.MockEnvironment;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The REST routes' own pool: when its threads and queue are full, a request is answered busy at once. */
+class ApiHttpEngineTest {
+
+    private final DefaultCamelContext camel = new DefaultCamelContext();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private ApiHttpEngine engine;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        release.countDown();
+        engine.destroy();
+        camel.stop();
+    }
+
+    @Test
+    void aRequestFindingEveryThreadAndQueueSlotTakenIsBusyAtOnceAndTheOthersCarryTheirArrival() throws Exception {
+        EventflowProperties properties = new Binder(new MapConfigurationPropertySource(
+                Map.of("eventflow.http.threads", "1", "eventflow.http.queue", "1"))).bindOrCreate("eventflow", EventflowProperties.class);
+        engine = new ApiHttpEngine(properties, new MockEnvironment(), new SimpleMeterRegistry());
+        camel.getRegistry().bind("platform-http-engine", engine);
+        AtomicInteger working = new AtomicInteger();
+        AtomicReference<Object> arrivedAt = new AtomicReference<>();
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("platform-http:/api/events").routeId("held").process(exchange -> {
+                    arrivedAt.compareAndSet(null, exchange.getProperty(ApiHttpEngine.ARRIVED_AT));
+                    working.incrementAndGet();
+                    release.await(10, TimeUnit.SECONDS);
+                });
+            }
+        });
+        camel.start();
+        SpringBootPlatformHttpConsumer consumer = (SpringBootPlatformHttpConsumer)
+                ((DefaultPlatformHttpConsumer) camel.getRoute("held").getConsumer()).getPlatformHttpConsumer();
+
+        MockHttpServletResponse running = new MockHttpServletResponse();
+        var first = consumer.service(post(), running);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> working.get() == 1);
+        var queued = consumer.service(post(), new MockHttpServletResponse());
+        MockHttpServletResponse refused = new MockHttpServletResponse();
+        var third = consumer.service(post(), refused);
+
+        assertThat(third).isNull();
+        assertThat(refused.getStatus()).isEqualTo(503);
+        assertThat(refused.getContentType()).isEqualTo("application/problem+json");
+        assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+        assertThat(new ObjectMapper().readValue(refused.getContentAsByteArray(), Map.class))
+                .containsEntry("title", "Eventflow is busy").containsEntry("status", 503).containsEntry("accepted", 0);
+        assertThat(working.get()).isEqualTo(1);
+
+        release.countDown();
+        first.get(10, TimeUnit.SECONDS);
+        queued.get(10, TimeUnit.SECONDS);
+        assertThat(working.get()).isEqualTo(2);
+        assertThat(arrivedAt.get()).isInstanceOf(Long.class);
+    }
+
+    private static MockHttpServletRequest post() {
+        MockHttpServletRequest request = new MockHttpServletRequest("POST", "/api/events");
+        request.setContentType("application/json");
+        request.setContent("{\"eventType\":\"passiveEvent\"}".getBytes());
+        return request;
+    }
+}
