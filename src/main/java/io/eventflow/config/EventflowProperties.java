@@ -54,13 +54,14 @@ public record EventflowProperties(
     /**
      * The queue consumers of service 1 and service 2: consumers (threads) per queue, unacknowledged messages per
      * consumer, and the batches they store: at most {@code batchSize} messages, stored at the latest
-     * {@code batchWaitMs} after the batch began.
+     * {@code batchWaitMs} after the batch began, up to {@code storeThreads} batches of a queue at once.
      */
     public record Consumers(
             @DefaultValue("2") int concurrency,
             @DefaultValue("500") int prefetch,
             @DefaultValue("250") int batchSize,
-            @DefaultValue("10") int batchWaitMs) {
+            @DefaultValue("10") int batchWaitMs,
+            @DefaultValue("3") int storeThreads) {
     }
 
     /**

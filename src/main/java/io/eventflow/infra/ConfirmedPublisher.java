@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
@@ -26,6 +27,7 @@ public class ConfirmedPublisher {
     private static final long CONSUMER_CONFIRM_TIMEOUT_MS = 5000;
 
     private final RabbitTemplate template;
+    private final AtomicLong sequence = new AtomicLong();
 
     public ConfirmedPublisher(ConnectionFactory connectionFactory) {
         this.template = new RabbitTemplate(connectionFactory);
@@ -47,7 +49,8 @@ public class ConfirmedPublisher {
         try {
             template.invoke(ops -> {
                 for (Message message : messages) {
-                    CorrelationData correlation = new CorrelationData();
+                    // A sequence number is enough to correlate; the default random UUID costs a SecureRandom draw.
+                    CorrelationData correlation = new CorrelationData(Long.toString(sequence.incrementAndGet()));
                     ops.send("", queue, message, correlation);
                     pending.add(correlation);
                 }
