@@ -1,18 +1,48 @@
 package io.eventflow.infra;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.amqp.ConnectionFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 /**
- * How Eventflow talks to the broker. The AMQP client's NIO mode queues outgoing frames and writes them in bulk: a
- * batch of publishes costs a few socket writes instead of one write and flush per message.
+ * How Eventflow talks to the broker.
+ * <ul>
+ * <li>The AMQP client's NIO mode queues outgoing frames and writes them in bulk: a batch of publishes costs a few
+ * socket writes instead of one write and flush per message.</li>
+ * <li>The broker's callbacks (confirms, returns, deliveries) run on a small fixed pool. Left alone, Spring's
+ * connection factory hands every confirm to a cached thread pool, which grew to 600 threads under load and spent
+ * the CPU on handing work between them.</li>
+ * </ul>
  */
 @Configuration
 public class BrokerConnection {
 
+    private static final int CALLBACK_THREADS = 4;
+
     @Bean
     public ConnectionFactoryCustomizer nioConnections() {
         return factory -> factory.useNio();
+    }
+
+    @Bean
+    public static BeanPostProcessor boundedBrokerCallbacks() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessBeforeInitialization(Object bean, String beanName) {
+                if (bean instanceof CachingConnectionFactory connectionFactory) {
+                    CustomizableThreadFactory threads = new CustomizableThreadFactory("amqp-callbacks-");
+                    threads.setDaemon(true);
+                    ExecutorService callbacks = Executors.newFixedThreadPool(CALLBACK_THREADS, threads);
+                    connectionFactory.setExecutor(callbacks);
+                }
+                return bean;
+            }
+        };
     }
 }
