@@ -24,7 +24,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class ConfirmedPublisher {
 
-    private static final long CONSUMER_CONFIRM_TIMEOUT_MS = 5000;
+    /** How long a consumer's publish (to topic3, to a dead-letter queue) waits for its confirms. */
+    public static final long CONSUMER_CONFIRM_TIMEOUT_MS = 5000;
 
     private final RabbitTemplate template;
     private final AtomicLong sequence = new AtomicLong();

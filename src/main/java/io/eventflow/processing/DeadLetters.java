@@ -24,7 +24,6 @@ public class DeadLetters {
     public static final String ROUTE = "x-eventflow-route";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
-    private static final long CONFIRM_TIMEOUT_MS = 5000;
 
     private final ConfirmedPublisher publisher;
 
@@ -38,7 +37,8 @@ public class DeadLetters {
         String route = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
         for (Delivery delivery : DeliveryBatch.deliveries(exchange)) {
             String dlq = delivery.routingKey() + BrokerTopology.DLQ_SUFFIX;
-            ConfirmedPublisher.Outcome outcome = publisher.publishMessages(dlq, List.of(message(delivery, reason, route)), CONFIRM_TIMEOUT_MS);
+            ConfirmedPublisher.Outcome outcome = publisher.publishMessages(dlq, List.of(message(delivery, reason, route)),
+                    ConfirmedPublisher.CONSUMER_CONFIRM_TIMEOUT_MS);
             if (outcome.confirmed() == 1) {
                 delivery.ack();
                 LOG.warn("Dead-lettered a message of {} from {}: {}", delivery.routingKey(), route, reason);
