@@ -24,7 +24,10 @@ import org.springframework.mock.web.MockHttpServletResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The REST routes' own pool: when its threads and queue are full, a request is answered busy at once. */
+/**
+ * The REST routes' own pool: when its threads and queue are full, a request is answered busy at once, whether it came
+ * through Spring MVC or straight from the servlet filter in front (the ingest's path).
+ */
 class ApiHttpEngineTest {
 
     private final DefaultCamelContext camel = new DefaultCamelContext();
@@ -82,8 +85,65 @@ class ApiHttpEngineTest {
         assertThat(arrivedAt.get()).isInstanceOf(Long.class);
     }
 
+    @Test
+    void aRequestHandedOverDirectlyRunsItsRouteAndIsBusyAtOnceWhenThePoolIsFull() throws Exception {
+        EventflowProperties properties = new Binder(new MapConfigurationPropertySource(
+                Map.of("eventflow.http.threads", "1", "eventflow.http.queue", "1"))).bindOrCreate("eventflow", EventflowProperties.class);
+        engine = new ApiHttpEngine(properties, new MockEnvironment(), new SimpleMeterRegistry());
+        camel.getRegistry().bind("platform-http-engine", engine);
+        AtomicInteger working = new AtomicInteger();
+        AtomicReference<Object> arrivedAt = new AtomicReference<>();
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("platform-http:/api/events?httpMethodRestrict=POST").routeId("held").process(exchange -> {
+                    arrivedAt.compareAndSet(null, exchange.getProperty(ApiHttpEngine.ARRIVED_AT));
+                    working.incrementAndGet();
+                    release.await(10, TimeUnit.SECONDS);
+                    exchange.getMessage().setHeader("CamelHttpResponseCode", 202);
+                    exchange.getMessage().setBody("{\"accepted\": 1}");
+                });
+            }
+        });
+        camel.start();
+
+        MockHttpServletRequest first = post();
+        MockHttpServletResponse running = new MockHttpServletResponse();
+        assertThat(engine.serveDirectly(first, running)).isTrue();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> working.get() == 1);
+        MockHttpServletRequest second = post();
+        MockHttpServletResponse queued = new MockHttpServletResponse();
+        assertThat(engine.serveDirectly(second, queued)).isTrue();
+        MockHttpServletResponse refused = new MockHttpServletResponse();
+        assertThat(engine.serveDirectly(post(), refused)).isTrue();
+
+        assertThat(refused.getStatus()).isEqualTo(503);
+        assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+        assertThat(new ObjectMapper().readValue(refused.getContentAsByteArray(), Map.class))
+                .containsEntry("title", "Eventflow is busy").containsEntry("accepted", 0);
+        assertThat(working.get()).isEqualTo(1);
+
+        release.countDown();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> !first.isAsyncStarted() && !second.isAsyncStarted());
+        assertThat(running.getStatus()).isEqualTo(202);
+        assertThat(running.getContentAsString()).isEqualTo("{\"accepted\": 1}");
+        assertThat(queued.getStatus()).isEqualTo(202);
+        assertThat(arrivedAt.get()).isInstanceOf(Long.class);
+
+        // Another method or path is not the route's: the caller passes the request on to Spring MVC.
+        assertThat(engine.serveDirectly(new MockHttpServletRequest("GET", "/api/events"), new MockHttpServletResponse())).isFalse();
+        assertThat(engine.serveDirectly(withPath("/api/other"), new MockHttpServletResponse())).isFalse();
+    }
+
+    private static MockHttpServletRequest withPath(String path) {
+        MockHttpServletRequest request = post();
+        request.setRequestURI(path);
+        return request;
+    }
+
     private static MockHttpServletRequest post() {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/api/events");
+        request.setAsyncSupported(true);
         request.setContentType("application/json");
         request.setContent("{\"eventType\":\"passiveEvent\"}".getBytes());
         return request;
