@@ -10,7 +10,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.config.EventflowProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,7 +52,6 @@ public class ApiHttpEngine implements PlatformHttpEngine, DisposableBean {
     private final int port;
     private final ThreadPoolExecutor executor;
     private final Counter busy;
-    private final ObjectMapper json = new ObjectMapper();
     /** Consumers of a literal path, by "METHOD /path", that {@link #serveDirectly} can hand a request to. */
     private final Map<String, Consumer> direct = new ConcurrentHashMap<>();
 
@@ -76,7 +74,7 @@ public class ApiHttpEngine implements PlatformHttpEngine, DisposableBean {
      * answers busy at once if the pool and its queue are full. False when no route does: the caller goes on.
      */
     public boolean serveDirectly(HttpServletRequest request, HttpServletResponse response) {
-        Consumer consumer = direct.get(request.getMethod() + " " + request.getRequestURI());
+        Consumer consumer = direct.get(request.getMethod() + " " + ApiGate.path(request));
         if (consumer == null) {
             return false;
         }
@@ -102,13 +100,9 @@ public class ApiHttpEngine implements PlatformHttpEngine, DisposableBean {
 
     private void refuseBusy(HttpServletResponse response) {
         busy.increment();
-        ProblemException problem = ProblemException.busy("all " + executor.getMaximumPoolSize() + " request threads are working and "
-                + executor.getQueue().size() + " requests wait for one");
         try {
-            response.setStatus(problem.status());
-            response.setContentType("application/problem+json");
-            response.setHeader("Retry-After", String.valueOf(problem.retryAfter()));
-            json.writeValue(response.getOutputStream(), problem.body());
+            ProblemException.busy("all " + executor.getMaximumPoolSize() + " request threads are working and "
+                    + executor.getQueue().size() + " requests wait for one").writeTo(response);
         } catch (IOException gone) {
             // The client left; there is no one to answer.
         }

@@ -1,7 +1,11 @@
 package io.eventflow.api;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * A failure the client can act on, carried to the HTTP answer as an RFC 9457 problem body.
@@ -10,6 +14,9 @@ public class ProblemException extends RuntimeException {
 
     /** What a busy refusal asks the client to wait: in-flight confirms drain well within a second. */
     public static final int BUSY_RETRY_AFTER_SECONDS = 1;
+    /** What a refusal during start-up asks the client to wait: the routes start within seconds. */
+    public static final int NOT_READY_RETRY_AFTER_SECONDS = 2;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int status;
     private final String title;
@@ -41,6 +48,22 @@ public class ProblemException extends RuntimeException {
     public static ProblemException busy(String detail) {
         return new ProblemException(503, "Eventflow is busy", detail + "; nothing was published, send the request again in "
                 + BUSY_RETRY_AFTER_SECONDS + " s", Map.of("accepted", 0), BUSY_RETRY_AFTER_SECONDS);
+    }
+
+    /** Eventflow has not finished starting, or is shutting down: nothing was published, try again shortly. */
+    public static ProblemException notReady() {
+        return new ProblemException(503, "Eventflow is not ready", "it is starting up or shutting down; nothing was published, "
+                + "send the request again in " + NOT_READY_RETRY_AFTER_SECONDS + " s", Map.of("accepted", 0), NOT_READY_RETRY_AFTER_SECONDS);
+    }
+
+    /** Answers with this problem from outside a route (a servlet filter, the REST routes' pool). */
+    public void writeTo(HttpServletResponse response) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/problem+json");
+        if (retryAfter != null) {
+            response.setHeader("Retry-After", String.valueOf(retryAfter));
+        }
+        JSON.writeValue(response.getOutputStream(), body());
     }
 
     public int status() {

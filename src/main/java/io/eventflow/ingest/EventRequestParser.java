@@ -55,7 +55,7 @@ public class EventRequestParser {
         this.maxCount = properties.ingest().maxCount();
     }
 
-    public List<byte[]> parse(@Header(Exchange.CONTENT_TYPE) String contentType, String body, Exchange exchange) {
+    public List<byte[]> parse(@Header(Exchange.CONTENT_TYPE) String contentType, byte[] body, Exchange exchange) {
         requireJson(contentType);
         JsonNode request = readObject(body);
         String eventType = eventType(request);
@@ -90,12 +90,10 @@ public class EventRequestParser {
         }
     }
 
-    private JsonNode readObject(String body) {
-        if (body == null || body.isBlank()) {
-            throw new ProblemException(400, "Empty body", "expected a JSON object such as {\"eventType\":\"passiveEvent\",\"count\":1}");
-        }
+    /** The body's bytes, read as JSON in UTF-8: a byte that is not UTF-8 makes it malformed, not replaced. */
+    private JsonNode readObject(byte[] body) {
         JsonNode node;
-        try (JsonParser parser = strictMapper.createParser(body)) {
+        try (JsonParser parser = strictMapper.createParser(body == null ? new byte[0] : body)) {
             node = strictMapper.readTree(parser);
         } catch (JsonProcessingException e) {
             String reason = e.getOriginalMessage().split(" \\(start marker", 2)[0];
@@ -104,7 +102,10 @@ public class EventRequestParser {
         } catch (IOException e) {
             throw new ProblemException(400, "Unreadable body", "the body could not be read as JSON");
         }
-        if (node == null || !node.isObject()) {
+        if (node == null || node.isMissingNode()) {
+            throw new ProblemException(400, "Empty body", "expected a JSON object such as {\"eventType\":\"passiveEvent\",\"count\":1}");
+        }
+        if (!node.isObject()) {
             throw new ProblemException(400, "Not a JSON object", "expected a JSON object such as {\"eventType\":\"passiveEvent\",\"count\":1}");
         }
         return node;

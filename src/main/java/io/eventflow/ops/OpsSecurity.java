@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.eventflow.ingest.IngestGate;
+import io.eventflow.api.ApiGate;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -84,7 +84,7 @@ class OpsSecurity {
     SecurityFilterChain applicationServer(HttpSecurity http, WebEndpointProperties endpoints) throws Exception {
         // The ingest POSTs skip Spring Security: nothing here guards them (no login, no session, no CSRF on this port)
         // and its dozen filters were a measurable share of a one-event request's CPU.
-        http.securityMatcher(request -> !IngestGate.isIngest(request))
+        http.securityMatcher(request -> !ApiGate.isIngest(request))
                 .authorizeHttpRequests(requests -> requests.anyRequest().permitAll())
                 .addFilterBefore(new NotFound(managementPaths(endpoints.getBasePath())), HeaderWriterFilter.class)
                 // No login, no session, no cookie on this port: nothing a forged request could ride on.

@@ -131,18 +131,22 @@ class ApiHttpEngineTest {
         assertThat(arrivedAt.get()).isInstanceOf(Long.class);
 
         // Another method or path is not the route's: the caller passes the request on to Spring MVC.
-        assertThat(engine.serveDirectly(new MockHttpServletRequest("GET", "/api/events"), new MockHttpServletResponse())).isFalse();
+        MockHttpServletRequest get = withPath("/api/events");
+        get.setMethod("GET");
+        assertThat(engine.serveDirectly(get, new MockHttpServletResponse())).isFalse();
         assertThat(engine.serveDirectly(withPath("/api/other"), new MockHttpServletResponse())).isFalse();
     }
 
     private static MockHttpServletRequest withPath(String path) {
         MockHttpServletRequest request = post();
         request.setRequestURI(path);
+        request.setServletPath(path);
         return request;
     }
 
     private static MockHttpServletRequest post() {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/api/events");
+        request.setServletPath("/api/events");
         request.setAsyncSupported(true);
         request.setContentType("application/json");
         request.setContent("{\"eventType\":\"passiveEvent\"}".getBytes());

@@ -2,6 +2,7 @@ package io.eventflow.ingest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -36,7 +37,7 @@ class EventRequestParserTest {
 
     @Test
     void buildsOneMessagePerEventSharingTheRequestsBatchAndCreateDate() {
-        List<Map<String, Object>> events = read(parser.parse("application/json", "{\"eventType\":\"passiveEvent\",\"count\":3}", exchange));
+        List<Map<String, Object>> events = read(parser.parse("application/json", utf8("{\"eventType\":\"passiveEvent\",\"count\":3}"), exchange));
 
         assertThat(events).hasSize(3);
         assertThat(events).extracting(e -> e.get("eventId")).doesNotHaveDuplicates();
@@ -51,7 +52,7 @@ class EventRequestParserTest {
 
     @Test
     void countDefaultsToOneAndActionEventMeansActiveEvent() {
-        List<Map<String, Object>> events = read(parser.parse("application/json; charset=utf-8", "{\"eventType\":\"actionEvent\"}", exchange));
+        List<Map<String, Object>> events = read(parser.parse("application/json; charset=utf-8", utf8("{\"eventType\":\"actionEvent\"}"), exchange));
 
         assertThat(events).singleElement().satisfies(e -> assertThat(e.get("eventType")).isEqualTo("activeEvent"));
         assertThat(exchange.getProperty("eventType")).isEqualTo("activeEvent");
@@ -90,7 +91,7 @@ class EventRequestParserTest {
             "{\"eventType\":\"passiveEvent\",\"count\":[[[[[[[[[[1]]]]]]]]]]} | 400 | Malformed JSON",
     })
     void refusesWhatIsNotExactlyAnEventRequest(String body, int status, String title) {
-        assertThatThrownBy(() -> parser.parse("application/json", body, exchange))
+        assertThatThrownBy(() -> parser.parse("application/json", utf8(body), exchange))
                 .isInstanceOfSatisfying(ProblemException.class, p -> {
                     assertThat(p.status()).isEqualTo(status);
                     assertThat(p.body()).containsEntry("title", title).containsKey("detail");
@@ -101,7 +102,32 @@ class EventRequestParserTest {
     @ParameterizedTest
     @CsvSource(value = {"text/plain", "application/x-www-form-urlencoded", "''"})
     void refusesOtherMediaTypesWith415(String contentType) {
-        assertThatThrownBy(() -> parser.parse(contentType, "{\"eventType\":\"passiveEvent\"}", exchange))
+        assertThatThrownBy(() -> parser.parse(contentType, utf8("{\"eventType\":\"passiveEvent\"}"), exchange))
                 .isInstanceOfSatisfying(ProblemException.class, p -> assertThat(p.status()).isEqualTo(415));
+    }
+
+    @Test
+    void aBodyThatIsNotUtf8IsMalformedNotRepaired() {
+        byte[] body = "{\"eventType\":\"passive__Event\",\"count\":1}".getBytes(StandardCharsets.US_ASCII);
+        body[21] = (byte) 0xff;
+        body[22] = (byte) 0xfe;
+
+        assertThatThrownBy(() -> parser.parse("application/json", body, exchange))
+                .isInstanceOfSatisfying(ProblemException.class, p -> {
+                    assertThat(p.status()).isEqualTo(400);
+                    assertThat(p.body()).containsEntry("title", "Malformed JSON");
+                    assertThat(p.body().get("detail").toString()).contains("UTF-8");
+                });
+    }
+
+    @ParameterizedTest
+    @CsvSource(value = {"''", "'   '"})
+    void anEmptyBodyIsSaidToBeEmpty(String body) {
+        assertThatThrownBy(() -> parser.parse("application/json", utf8(body), exchange))
+                .isInstanceOfSatisfying(ProblemException.class, p -> assertThat(p.body()).containsEntry("title", "Empty body"));
+    }
+
+    private static byte[] utf8(String body) {
+        return body.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package io.eventflow.ingest;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,12 +8,15 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 
 import io.eventflow.support.EventflowIntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
@@ -76,16 +80,52 @@ class IngestBadInputTest extends EventflowIntegrationTest {
     }
 
     @Test
+    void aBodyThatIsNotUtf8Is400() {
+        byte[] body = "{\"eventType\":\"passive__Event\",\"count\":1}".getBytes(StandardCharsets.US_ASCII);
+        body[21] = (byte) 0xff;
+        body[22] = (byte) 0xfe;
+        ResponseEntity<Map> answer = http.postForEntity("/api/events", new HttpEntity<>(body, jsonHeaders()), Map.class);
+
+        assertProblem(answer, 400, "Malformed JSON");
+        assertNothingPublished();
+    }
+
+    @Test
+    void aCompressedBodyIs415() throws IOException {
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+            gzip.write("{\"eventType\":\"passiveEvent\",\"count\":1}".getBytes(StandardCharsets.UTF_8));
+        }
+        HttpHeaders headers = jsonHeaders();
+        headers.set("Content-Encoding", "gzip");
+        ResponseEntity<Map> answer = http.postForEntity("/api/events", new HttpEntity<>(zipped.toByteArray(), headers), Map.class);
+
+        assertProblem(answer, 415, "Unsupported content encoding");
+        assertNothingPublished();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/api/%65vents", "/api/./events", "/api/x/../events"})
+    void anotherSpellingOfTheIngestPathHasTheSameBodyLimit(String path) throws IOException {
+        String body = "{\"eventType\":\"passiveEvent\"" + " ".repeat(20_000) + "}";
+        String response = rawRequest("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+
+        assertThat(response).startsWith("HTTP/1.1 413").contains("application/problem+json").contains("\"title\":\"Body too large\"");
+        assertNothingPublished();
+    }
+
+    @Test
     void noAnswerCarriesAStackTraceOrInternals() {
         ResponseEntity<String> answer = http.postForEntity("/api/events",
-                new org.springframework.http.HttpEntity<>("{\"eventType\":\"passiveEvent\",\"count\":1e400}", jsonHeaders()), String.class);
+                new HttpEntity<>("{\"eventType\":\"passiveEvent\",\"count\":1e400}", jsonHeaders()), String.class);
 
         assertThat(answer.getStatusCode().value()).isEqualTo(400);
         assertThat(answer.getBody()).doesNotContain("Exception", "at io.", "at org.", "\tat ");
     }
 
-    private static org.springframework.http.HttpHeaders jsonHeaders() {
-        org.springframework.http.HttpHeaders headers = new org.springframework.http.HttpHeaders();
+    private static HttpHeaders jsonHeaders() {
+        HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
         return headers;
     }
