@@ -2,7 +2,6 @@ package io.eventflow.pipeline;
 
 import java.time.Duration;
 
-import io.eventflow.infra.BrokerTopology;
 import io.eventflow.support.DatabaseFaults;
 import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.LogLines;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -31,13 +29,11 @@ class DatabaseOutageTest extends EventflowIntegrationTest {
     @Autowired
     CamelContext camel;
     @Autowired
-    DataSourceProperties dataSource;
-    @Autowired
     CachingConnectionFactory connectionFactory;
 
     @Test
     void consumersPauseWhileTheDatabaseIsUnreachableAndResumeWhenItIsBack() {
-        DatabaseFaults database = new DatabaseFaults(dataSource);
+        DatabaseFaults database = databaseFaults();
         database.refuseConnections(true);
         try {
             assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":300}").getStatusCode().value()).isEqualTo(202);
@@ -62,7 +58,7 @@ class DatabaseOutageTest extends EventflowIntegrationTest {
         String previous = MachineServices.rabbitmqEval("application:get_env(rabbit, consumer_timeout).");
         // The broker looks for overdue acknowledgements once per channel tick.
         long tick = Long.parseLong(MachineServices.rabbitmqEval("element(2, application:get_env(rabbit, channel_tick_interval))."));
-        DatabaseFaults database = new DatabaseFaults(dataSource);
+        DatabaseFaults database = databaseFaults();
         MachineServices.rabbitmqEval("application:set_env(rabbit, consumer_timeout, " + SHORT_CONSUMER_TIMEOUT_MS + ").");
         try (LogLines channelCloses = LogLines.of(CachingConnectionFactory.class)) {
             // A channel reads the timeout when it opens.
@@ -96,11 +92,6 @@ class DatabaseOutageTest extends EventflowIntegrationTest {
         // The test's own pooled connections were ended too: the first query on one of them fails.
         await().atMost(PATIENCE).ignoreExceptions()
                 .until(() -> rows("topic1") == passive && rows("topic2") == active && rows("topic3") == active);
-        for (String table : TABLES) {
-            assertThat(jdbc.queryForObject("SELECT count(DISTINCT event_id) FROM " + table, Long.class)).as(table).isEqualTo(rows(table));
-        }
-        for (String queue : BrokerTopology.QUEUES) {
-            assertThat(depth(queue + BrokerTopology.DLQ_SUFFIX)).as(queue + ".dlq").isZero();
-        }
+        assertStoredOnceAndNothingDeadLettered();
     }
 }
