@@ -45,6 +45,12 @@ public class BrokerTopology {
             if (rabbitmq) {
                 queues.add(QueueBuilder.durable(name).quorum()
                         .deadLetterExchange("").deadLetterRoutingKey(dlq)
+                        // A healthy message comes back at most once per fault it is held through: the consumers pause
+                        // during a database outage (processing/ConsumerPause) and give back what they hold once, instead of
+                        // once per consumer_timeout; a lost connection or a restart gives it back once too. The default 10 is
+                        // ten such faults in a row while one message is held, and parks a message that crashes its consumer
+                        // after ten tries. RabbitMQ refuses a changed x-delivery-limit on an existing queue (406): change it
+                        // with a policy (delivery-limit) there.
                         .deliveryLimit(properties.broker().deliveryLimit())
                         .build());
                 queues.add(QueueBuilder.durable(dlq).quorum().build());

@@ -23,6 +23,8 @@ public class DeliveryBatch implements AggregationStrategy {
 
     /** The exchange property holding the deliveries of the batch a store route is working on. */
     public static final String DELIVERIES = "deliveries";
+    /** The exchange property naming the consumer route a batch came from, which {@link ConsumerPause} pauses. */
+    public static final String CONSUMER_ROUTE = "consumerRoute";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryBatch.class);
 
@@ -32,6 +34,7 @@ public class DeliveryBatch implements AggregationStrategy {
         if (batch == null) {
             batch = new DefaultExchange(consumed.getContext());
             batch.getMessage().setBody(new ArrayList<Delivery>());
+            batch.setProperty(CONSUMER_ROUTE, consumed.getFromRouteId());
         }
         batch.getMessage().getBody(List.class).add(Delivery.of(consumed));
         return batch;
@@ -61,10 +64,14 @@ public class DeliveryBatch implements AggregationStrategy {
         Exception cause = failed.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         LOG.warn("A batch of {} messages failed in {} ({}); storing each of them on its own",
                 deliveries(failed).size(), routeId, cause == null ? "unknown" : cause.getMessage());
+        Object consumer = failed.getProperty(CONSUMER_ROUTE);
         ProducerTemplate producer = failed.getContext().createProducerTemplate();
         try {
             for (Delivery delivery : deliveries(failed)) {
-                producer.send(route, single -> single.getMessage().setBody(List.of(delivery)));
+                producer.send(route, single -> {
+                    single.setProperty(CONSUMER_ROUTE, consumer);
+                    single.getMessage().setBody(List.of(delivery));
+                });
             }
         } finally {
             ServiceHelper.stopService(producer);

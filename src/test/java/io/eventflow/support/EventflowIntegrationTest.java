@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.QueueInformation;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
@@ -16,6 +17,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The whole application on the broker and database of the run's mode: embedded by default, the machine's
@@ -33,6 +36,8 @@ public abstract class EventflowIntegrationTest {
     protected JdbcTemplate jdbc;
     @Autowired
     protected AmqpAdmin amqp;
+    @Autowired
+    private DataSourceProperties dataSource;
 
     @BeforeEach
     void startEmpty() {
@@ -60,6 +65,21 @@ public abstract class EventflowIntegrationTest {
             throw new IllegalArgumentException(table);
         }
         return jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class);
+    }
+
+    /** Faults of this run's own database: read-only, refusing connections. */
+    protected DatabaseFaults databaseFaults() {
+        return new DatabaseFaults(dataSource);
+    }
+
+    /** No table holds an event twice and no dead-letter queue holds anything. */
+    protected void assertStoredOnceAndNothingDeadLettered() {
+        for (String table : TABLES) {
+            assertThat(jdbc.queryForObject("SELECT count(DISTINCT event_id) FROM " + table, Long.class)).as(table).isEqualTo(rows(table));
+        }
+        for (String queue : BrokerTopology.QUEUES) {
+            assertThat(depth(queue + BrokerTopology.DLQ_SUFFIX)).as(queue + BrokerTopology.DLQ_SUFFIX).isZero();
+        }
     }
 
     protected int depth(String queue) {

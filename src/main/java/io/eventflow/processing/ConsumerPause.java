@@ -1,0 +1,77 @@
+package io.eventflow.processing;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
+import org.apache.camel.support.service.ServiceHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * While a queue's batches cannot be stored (a transient fault that outlasts a few retries: the database unreachable,
+ * read-only, ...), that queue's consumer is suspended: it takes no more messages, and the broker takes back the ones
+ * it held. Held unacknowledged through a long outage, they would pass RabbitMQ's consumer_timeout, which closes their
+ * channel and delivers them again, over and over, each time one step closer to the queue's delivery limit, where the
+ * broker dead-letters healthy events. The batch still retrying is the probe: once a batch of that queue is stored
+ * (or dead-lettered for a reason of its own), the consumer resumes.
+ */
+@Component
+public class ConsumerPause implements Processor {
+
+    /** Retries of one batch before its consumer pauses (0.25 + 0.5 s of backoff): a blip pauses nothing. */
+    static final int RETRIES_BEFORE_PAUSE = 2;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerPause.class);
+
+    private final Set<String> paused = ConcurrentHashMap.newKeySet();
+    // Suspending a consumer waits for its listener threads; never on a thread that stores or retries a batch.
+    private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(daemonThreads());
+
+    /** Before each retry of a transient failure: pauses the consumer of the batch's queue once it failed a few times. */
+    @Override
+    public void process(Exchange retried) {
+        String consumer = retried.getProperty(DeliveryBatch.CONSUMER_ROUTE, String.class);
+        int retries = retried.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
+        if (consumer != null && retries >= RETRIES_BEFORE_PAUSE && paused.add(consumer)) {
+            Exception cause = retried.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+            String reason = cause == null ? "unknown" : cause.getMessage();
+            CamelContext camel = retried.getContext();
+            lifecycle.execute(() -> {
+                Route route = camel.getRoute(consumer);
+                if (route != null) {
+                    ServiceHelper.suspendService(route.getConsumer());
+                    LOG.warn("Paused {}: its batches cannot be stored ({}); it resumes once one is", consumer, reason);
+                }
+            });
+        }
+    }
+
+    /** After a batch was stored or dead-lettered: its queue's consumer runs again if it was paused. */
+    public void resume(Exchange done) {
+        String consumer = done.getProperty(DeliveryBatch.CONSUMER_ROUTE, String.class);
+        if (consumer != null && paused.remove(consumer)) {
+            CamelContext camel = done.getContext();
+            lifecycle.execute(() -> {
+                Route route = camel.getRoute(consumer);
+                if (route != null) {
+                    ServiceHelper.resumeService(route.getConsumer());
+                    LOG.info("Resumed {}: a batch was stored again", consumer);
+                }
+            });
+        }
+    }
+
+    private static CustomizableThreadFactory daemonThreads() {
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("consumer-pause-");
+        threads.setDaemon(true);
+        return threads;
+    }
+}
