@@ -14,6 +14,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
 import org.springframework.amqp.AmqpConnectException;
 import org.springframework.amqp.AmqpIOException;
+import org.springframework.amqp.AmqpTimeoutException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
@@ -55,6 +56,8 @@ public class TransientFault implements Predicate {
             SQLRecoverableException.class,
             AmqpConnectException.class,
             AmqpIOException.class,
+            // No free channel within the cache's checkout timeout: the broker connection is saturated, not the message bad.
+            AmqpTimeoutException.class,
             PublishNotConfirmedException.class,
             TimeoutException.class);
 

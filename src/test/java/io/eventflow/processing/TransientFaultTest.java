@@ -57,6 +57,7 @@ class TransientFaultTest {
     @Test
     void brokerThatDoesNotConfirmIsTransient() {
         assertThat(TransientFault.isTransient(new PublishNotConfirmedException("the broker confirmed 0 of 3"))).isTrue();
+        assertThat(TransientFault.isTransient(new org.springframework.amqp.AmqpTimeoutException("No available channels"))).isTrue();
         assertThat(TransientFault.isTransient(new IllegalStateException("wrapped",
                 new TimeoutException()))).isTrue();
     }
