@@ -1,0 +1,147 @@
+package io.eventflow.support;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Steady traffic into Eventflow processes, one client thread per process, two passive requests to one active, until
+ * closed; it keeps every batch a 202 answer accepted, and when each refusal (any other answer or no answer) came.
+ * A process that is no longer alive gets no more requests.
+ */
+public final class Traffic implements AutoCloseable {
+
+    private static final Pattern BATCH_ID = Pattern.compile("\"batchId\"\\s*:\\s*\"([0-9a-f-]{36})\"");
+
+    private final Map<String, Integer> passiveBatches = new ConcurrentHashMap<>();
+    private final Map<String, Integer> activeBatches = new ConcurrentHashMap<>();
+    private final List<Long> refusedAtMillis = new CopyOnWriteArrayList<>();
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong slowestAnswerMillis = new AtomicLong();
+    private final List<Thread> clients = new ArrayList<>();
+    private volatile boolean running = true;
+
+    /** Starts one client per process: a request of {@code eventsPerRequest} events every {@code pause}. */
+    public Traffic(List<EventflowProcess> processes, int eventsPerRequest, Duration pause) {
+        for (EventflowProcess process : processes) {
+            Thread client = new Thread(() -> send(process, eventsPerRequest, pause), "traffic-" + process.name());
+            client.setDaemon(true);
+            client.start();
+            clients.add(client);
+        }
+    }
+
+    private void send(EventflowProcess process, int events, Duration pause) {
+        for (long n = 0; running && process.isAlive(); n++) {
+            boolean active = n % 3 == 2;
+            String type = active ? "activeEvent" : "passiveEvent";
+            try {
+                long sent = System.nanoTime();
+                HttpResponse<String> answer = process.post("{\"eventType\":\"" + type + "\",\"count\":" + events + "}");
+                slowestAnswerMillis.accumulateAndGet((System.nanoTime() - sent) / 1_000_000, Math::max);
+                Matcher batch = BATCH_ID.matcher(answer.body());
+                if (answer.statusCode() == 202 && batch.find()) {
+                    (active ? activeBatches : passiveBatches).put(batch.group(1), events);
+                    accepted.addAndGet(events);
+                } else {
+                    refusedAtMillis.add(System.currentTimeMillis());
+                }
+                Thread.sleep(pause.toMillis()); // the pace of the load, not a wait for anything
+            } catch (IOException e) {
+                if (process.isAlive()) {
+                    refusedAtMillis.add(System.currentTimeMillis());
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    public long acceptedEvents() {
+        return accepted.get();
+    }
+
+    public long acceptedActiveEvents() {
+        return activeBatches.values().stream().mapToLong(Integer::longValue).sum();
+    }
+
+    public long acceptedPassiveEvents() {
+        return passiveBatches.values().stream().mapToLong(Integer::longValue).sum();
+    }
+
+    public int refusals() {
+        return refusedAtMillis.size();
+    }
+
+    /** The longest a request waited for its answer. */
+    public Duration slowestAnswer() {
+        return Duration.ofMillis(slowestAnswerMillis.get());
+    }
+
+    /** From the first refusal to the last (zero if none), the time the ingest refused work. */
+    public Duration refusalWindow() {
+        return refusedAtMillis.isEmpty() ? Duration.ZERO
+                : Duration.ofMillis(refusedAtMillis.stream().mapToLong(Long::longValue).max().getAsLong()
+                        - refusedAtMillis.stream().mapToLong(Long::longValue).min().getAsLong());
+    }
+
+    /** Stops the clients and waits for their last answers. */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        for (Thread client : clients) {
+            client.join(60_000);
+        }
+    }
+
+    /**
+     * Every accepted event stored exactly once: each batch a 202 accepted has exactly its events in its tables
+     * (passive: topic1; active: topic2 and topic3). Events of refused requests may or may not be there.
+     */
+    public boolean everyAcceptedEventStored(Connection database) throws SQLException {
+        return storedOnce(database, "topic1", passiveBatches).isEmpty()
+                && storedOnce(database, "topic2", activeBatches).isEmpty()
+                && storedOnce(database, "topic3", activeBatches).isEmpty();
+    }
+
+    /** The same as an assertion that names the batches stored wrongly. */
+    public void assertEveryAcceptedEventStoredOnce(Connection database) throws SQLException {
+        assertThat(storedOnce(database, "topic1", passiveBatches)).as("topic1: accepted batches stored wrongly (batch=stored rows)").isEmpty();
+        assertThat(storedOnce(database, "topic2", activeBatches)).as("topic2: accepted batches stored wrongly").isEmpty();
+        assertThat(storedOnce(database, "topic3", activeBatches)).as("topic3: accepted batches stored wrongly").isEmpty();
+    }
+
+    private static Map<String, Long> storedOnce(Connection database, String table, Map<String, Integer> batches) throws SQLException {
+        Map<String, Long> stored = new HashMap<>();
+        try (Statement statement = database.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT batch_id::text, count(*), count(DISTINCT event_id) FROM " + table + " GROUP BY batch_id")) {
+            while (rows.next()) {
+                assertThat(rows.getLong(3)).as("an event stored twice in " + table).isEqualTo(rows.getLong(2));
+                stored.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        Map<String, Long> wrong = new HashMap<>();
+        batches.forEach((batch, events) -> {
+            long rows = stored.getOrDefault(batch, 0L);
+            if (rows != events) {
+                wrong.put(batch, rows);
+            }
+        });
+        return wrong;
+    }
+}
