@@ -65,7 +65,7 @@ class ReplicasIT {
                     .until(() -> traffic.everyAcceptedEventStored(connection));
             traffic.assertEveryAcceptedEventStoredOnce(connection);
 
-            StringBuilder shares = new StringBuilder("Replicas: " + traffic.acceptedEvents() + " events accepted; batches consumed after the kill:");
+            StringBuilder shares = new StringBuilder("Replicas: " + traffic.acceptedEvents() + " events accepted; batches each survivor consumed in all:");
             for (EventflowProcess survivor : survivors) {
                 long after = survivor.exchanges("service1-topic1-batch") - atKill.get(survivor.name());
                 shares.append(' ').append(survivor.name()).append(' ');
