@@ -3,6 +3,7 @@ package io.eventflow.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -17,6 +18,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code routesReload}: whether editing a file under {@code routes/} reloads its routes while Eventflow runs.
  * Unset, it follows {@code embedded} (on in the zero-install mode, off otherwise); application.yml turns it
  * into {@code camel.main.routes-reload-enabled}, which Camel reads.
+ * <p>
+ * {@code roles}: what this process runs ({@link Role}); {@link RoleSettings} turns them into the route files loaded.
  */
 @ConfigurationProperties("eventflow")
 public record EventflowProperties(
@@ -32,7 +35,8 @@ public record EventflowProperties(
         @DefaultValue Words words,
         Boolean routesReload,
         @DefaultValue Management management,
-        @DefaultValue Dashboard dashboard) {
+        @DefaultValue Dashboard dashboard,
+        @DefaultValue({"ingest", "service1", "service2", "dashboard"}) Set<Role> roles) {
 
     /**
      * The HTTP ingest: limits of one request, how many events may wait for their confirms at once (all requests

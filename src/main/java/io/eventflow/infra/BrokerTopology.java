@@ -1,10 +1,13 @@
 package io.eventflow.infra;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.config.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
@@ -22,7 +25,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The queues Eventflow owns, declared once by the application (Spring's RabbitAdmin declares them on every
- * (re)connect): durable {@code topic1..3} and their {@code .dlq}, the only broker-specific code in Eventflow.
+ * (re)connect): durable {@code topic1..3} and their {@code .dlq}, those the process's roles use, the only
+ * broker-specific code in Eventflow.
  * <p>
  * The routes dead-letter poison messages themselves, so this works on any AMQP 0-9-1 broker. On RabbitMQ the
  * queues are also quorum queues with a delivery limit and broker-side dead-lettering, as a safety net for a
@@ -40,7 +44,7 @@ public class BrokerTopology {
     public Declarables eventflowQueues(EventflowProperties properties, ConnectionFactory connectionFactory) {
         boolean rabbitmq = isRabbitMq(properties.broker().flavor(), connectionFactory);
         List<Declarable> queues = new ArrayList<>();
-        for (String name : QUEUES) {
+        for (String name : queuesOf(properties.roles())) {
             String dlq = name + DLQ_SUFFIX;
             if (rabbitmq) {
                 queues.add(QueueBuilder.durable(name).quorum()
@@ -61,6 +65,13 @@ public class BrokerTopology {
         }
         LOG.info("Broker topology: {} durable queues{}", queues.size(), rabbitmq ? " (RabbitMQ quorum queues with dead-letter safety net)" : "");
         return new Declarables(queues);
+    }
+
+    /** The queues the roles publish to or consume, in pipeline order: an ingest alone declares topic1 and topic2. */
+    static List<String> queuesOf(Set<Role> roles) {
+        Set<String> needed = new HashSet<>();
+        roles.forEach(role -> needed.addAll(role.queues()));
+        return QUEUES.stream().filter(needed::contains).toList();
     }
 
     /**

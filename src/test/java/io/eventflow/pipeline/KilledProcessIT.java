@@ -1,12 +1,10 @@
 package io.eventflow.pipeline;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.FileSystemUtils;
 
+import static io.eventflow.support.EventflowProcess.freePort;
+import static io.eventflow.support.EventflowProcess.jar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -138,22 +138,5 @@ class KilledProcessIT {
         return EMBEDDED
                 ? DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + postgresPort + "/eventflow", "eventflow", "")
                 : DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/eventflow_test", "postgres", "");
-    }
-
-    /** target/eventflow-*.jar, the one runnable jar that package makes. */
-    private static Path jar() throws IOException {
-        try (var files = Files.list(Path.of("target"))) {
-            List<Path> jars = files.filter(f -> f.getFileName().toString().matches("eventflow-.*\\.jar")).toList();
-            assertThat(jars).as("the packaged jar target/eventflow-*.jar (run with ./mvnw verify)").hasSize(1);
-            return jars.get(0).toAbsolutePath();
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

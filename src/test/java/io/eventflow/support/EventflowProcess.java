@@ -87,6 +87,11 @@ public final class EventflowProcess implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The status of a GET on the application port. */
+    public int get(String path) throws IOException, InterruptedException {
+        return get(appPort, path).statusCode();
+    }
+
     /** GET on the management port (health, Prometheus). */
     public HttpResponse<String> management(String path) throws IOException, InterruptedException {
         return get(managementPort, path);

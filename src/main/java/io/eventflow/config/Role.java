@@ -1,0 +1,46 @@
+package io.eventflow.config;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one Eventflow process does ({@code eventflow.roles}, env {@code EVENTFLOW_ROLES}, default all four): the
+ * route files it loads and the queues it declares. The original demo's four services are one property away.
+ */
+public enum Role {
+    /** The HTTP ingest: validates, publishes to topic1 and topic2. */
+    INGEST(List.of("ingest.camel.yaml", "errors.camel.yaml"), List.of("topic1", "topic2")),
+    /** Consumes topic1 and topic2, stores them, republishes topic2's events to topic3. */
+    SERVICE1(List.of("consumers.camel.yaml", "service1.camel.yaml"), List.of("topic1", "topic2", "topic3")),
+    /** Consumes topic3 and stores it with the decrypted secret word. */
+    SERVICE2(List.of("consumers.camel.yaml", "service2.camel.yaml"), List.of("topic3")),
+    /** The dashboard's API and static page. */
+    DASHBOARD(List.of("dashboard-api.camel.yaml", "errors.camel.yaml"), List.of());
+
+    private final List<String> routeFiles;
+    private final List<String> queues;
+
+    Role(List<String> routeFiles, List<String> queues) {
+        this.routeFiles = routeFiles;
+        this.queues = queues;
+    }
+
+    public List<String> routeFiles() {
+        return routeFiles;
+    }
+
+    /** The queues the role publishes to or consumes (each with its {@code .dlq}). */
+    public List<String> queues() {
+        return queues;
+    }
+
+    /** Roles that read or write the event tables: the database and its migrations matter to them. */
+    public static boolean needDatabase(Set<Role> roles) {
+        return roles.contains(SERVICE1) || roles.contains(SERVICE2) || roles.contains(DASHBOARD);
+    }
+
+    public static Set<Role> all() {
+        return EnumSet.allOf(Role.class);
+    }
+}

@@ -1,0 +1,47 @@
+package io.eventflow.config;
+
+import java.util.EnumSet;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringApplication;
+import org.springframework.mock.env.MockEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RoleSettingsTest {
+
+    private final MockEnvironment environment = new MockEnvironment()
+            .withProperty(RoleSettings.ROUTES_PATTERN, "file:routes/*.camel.yaml");
+
+    @Test
+    void everyRoleByDefaultChangesNothing() {
+        new RoleSettings().postProcessEnvironment(environment, new SpringApplication());
+        assertThat(environment.getProperty(RoleSettings.ROUTES_PATTERN)).isEqualTo("file:routes/*.camel.yaml");
+        assertThat(environment.getProperty("spring.flyway.enabled")).isNull();
+    }
+
+    @Test
+    void ingestAloneLoadsOnlyItsRoutesAndLeavesTheDatabaseAlone() {
+        environment.setProperty("eventflow.roles", "ingest");
+        new RoleSettings().postProcessEnvironment(environment, new SpringApplication());
+        assertThat(environment.getProperty(RoleSettings.ROUTES_PATTERN)).isEqualTo("file:routes/ingest.camel.yaml,file:routes/errors.camel.yaml");
+        assertThat(environment.getProperty("spring.flyway.enabled")).isEqualTo("false");
+        assertThat(environment.getProperty("management.health.db.enabled")).isEqualTo("false");
+        assertThat(environment.getProperty("spring.web.resources.add-mappings")).isEqualTo("false");
+    }
+
+    @Test
+    void servicesShareTheConsumerTemplateOnceAndKeepTheFolder() {
+        assertThat(RoleSettings.routesPattern("classpath:pipeline/*.camel.yaml", EnumSet.of(Role.SERVICE1, Role.SERVICE2)))
+                .isEqualTo("classpath:pipeline/consumers.camel.yaml,classpath:pipeline/service1.camel.yaml,classpath:pipeline/service2.camel.yaml");
+    }
+
+    @Test
+    void environmentVariableSpellingBindsAndAnUnknownRoleIsRefused() {
+        environment.setProperty("eventflow.roles", "SERVICE2,dashboard");
+        assertThat(RoleSettings.roles(environment)).containsExactly(Role.SERVICE2, Role.DASHBOARD);
+        environment.setProperty("eventflow.roles", "ingest,nope");
+        assertThatThrownBy(() -> RoleSettings.roles(environment)).hasMessageContaining("eventflow.roles");
+    }
+}
