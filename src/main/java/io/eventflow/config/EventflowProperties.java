@@ -21,7 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * <p>
  * {@code routesDir}, {@code migrationsDir}, {@code dashboardDir}: the folders that override the routes, migrations
  * and dashboard packaged in the jar when they exist ({@link PipelineFiles}); {@code requiredRoutes}: the route ids
- * without which Eventflow refuses to start.
+ * without which Eventflow refuses to start. (Strings, not Paths: Spring would turn "routes" into the copy on the classpath.)
  */
 @ConfigurationProperties("eventflow")
 public record EventflowProperties(
@@ -38,9 +38,9 @@ public record EventflowProperties(
         Boolean routesReload,
         @DefaultValue Management management,
         @DefaultValue Dashboard dashboard,
-        @DefaultValue("routes") Path routesDir,
-        @DefaultValue("db") Path migrationsDir,
-        @DefaultValue("dashboard-static") Path dashboardDir,
+        @DefaultValue("routes") String routesDir,
+        @DefaultValue("db") String migrationsDir,
+        @DefaultValue("dashboard-static") String dashboardDir,
         @DefaultValue({"ingest-events", "service1-topic1", "service1-topic2", "service2-topic3", "dead-letter",
                 "dashboard-metrics", "dashboard-series", "dashboard-recent-events", "dashboard-event-trace"})
         List<String> requiredRoutes) {

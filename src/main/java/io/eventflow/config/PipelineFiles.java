@@ -60,7 +60,7 @@ public class PipelineFiles implements EnvironmentPostProcessor, Ordered {
         if (pattern.startsWith("classpath:") && !pattern.contains(",")) {
             EventflowProperties properties = Binder.get(environment).bindOrCreate("eventflow", EventflowProperties.class);
             return "the routes packaged in the jar (" + pattern + "), as there is no folder "
-                    + properties.routesDir().toAbsolutePath().normalize() + " (eventflow.routes-dir)";
+                    + Path.of(properties.routesDir()).toAbsolutePath().normalize() + " (eventflow.routes-dir)";
         }
         return pattern;
     }
@@ -72,7 +72,8 @@ public class PipelineFiles implements EnvironmentPostProcessor, Ordered {
     }
 
     /** The folder's real path (symbolic links resolved), or null when there is no such folder. */
-    private static Path realFolder(Path folder) {
+    private static Path realFolder(String name) {
+        Path folder = Path.of(name);
         if (!Files.isDirectory(folder)) {
             return null;
         }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventflow.api.ProblemException;
 import io.eventflow.ingest.BodySizeLimit;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -17,8 +19,10 @@ import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.core.userdetails.User;
@@ -28,6 +32,7 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
@@ -45,6 +50,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Configuration(proxyBeanMethods = false)
 class OpsSecurity {
+
+    private static final ObjectMapper PROBLEMS = new ObjectMapper();
 
     @Bean
     ManagementExposure managementExposure(Environment environment) {
@@ -92,6 +99,24 @@ class OpsSecurity {
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(cache -> cache.disable());
         return http.build();
+    }
+
+    /**
+     * A request the firewall refuses as malformed (an encoded or doubled slash, a dot segment, ...) is the client's
+     * error: 400 problem JSON on both ports, not the 500 Spring Security's default rethrow turns into.
+     */
+    @Bean
+    WebSecurityCustomizer malformedRequests() {
+        return web -> web.requestRejectedHandler(OpsSecurity::malformedRequest);
+    }
+
+    static void malformedRequest(HttpServletRequest request, HttpServletResponse response,
+                                         RequestRejectedException rejected) throws IOException {
+        response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        PROBLEMS.writeValue(response.getOutputStream(), new ProblemException(400, "Malformed request",
+                "the request path is not accepted: no encoded or doubled slashes, dot segments or needlessly encoded "
+                        + "characters").body());
     }
 
     /**
