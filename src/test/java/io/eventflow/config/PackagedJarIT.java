@@ -35,8 +35,8 @@ class PackagedJarIT {
 
             await().atMost(Duration.ofSeconds(60)).until(() -> storedIn(app, "topic3") == 3);
             assertThat(app.get("/").body()).contains("<html");
-            assertThat(app.log()).contains("routes packaged in the jar (classpath:routes/*.camel.yaml)")
-                    .contains("Migrating schema \"public\" to version \"2");
+            awaitLogLine(app, "routes packaged in the jar (classpath:routes/*.camel.yaml)");
+            assertThat(app.log()).contains("Migrating schema \"public\" to version \"2");
         }
     }
 
@@ -47,7 +47,7 @@ class PackagedJarIT {
 
         try (EventflowProcess app = start().awaitReady()) {
             assertThat(app.post("/api/events", "{\"eventType\":\"passiveEvent\"}").statusCode()).isEqualTo(202);
-            assertThat(app.log()).contains("routes from file:" + set.toRealPath() + "/*.camel.yaml");
+            awaitLogLine(app, "routes from file:" + set.toRealPath() + "/*.camel.yaml");
         }
     }
 
@@ -65,7 +65,7 @@ class PackagedJarIT {
 
         try (EventflowProcess app = start().awaitReady()) {
             assertThat(app.post("/api/events", "{\"eventType\":\"passiveEvent\"}").statusCode()).isEqualTo(202);
-            assertThat(app.log()).contains("routes from file:" + routes.toRealPath() + "/*.camel.yaml");
+            awaitLogLine(app, "routes from file:" + routes.toRealPath() + "/*.camel.yaml");
         }
     }
 
@@ -105,6 +105,11 @@ class PackagedJarIT {
                     .doesNotContain("Application run failed");
             assertThat(log.lines().filter(line -> line.contains(" ERROR ")).count()).isEqualTo(1);
         }
+    }
+
+    /** The routes are checked and named just after the API opens: wait for that line, don't race it. */
+    private static void awaitLogLine(EventflowProcess app, String text) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> app.log().contains(text));
     }
 
     private EventflowProcess start() throws IOException {
