@@ -3,6 +3,7 @@ package io.eventflow.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -17,6 +18,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code routesReload}: whether editing a file under {@code routes/} reloads its routes while Eventflow runs.
  * Unset, it follows {@code embedded} (on in the zero-install mode, off otherwise); application.yml turns it
  * into {@code camel.main.routes-reload-enabled}, which Camel reads.
+ * <p>
+ * {@code routesDir}, {@code migrationsDir}, {@code dashboardDir}: the folders that override the routes, migrations
+ * and dashboard packaged in the jar when they exist ({@link PipelineFiles}); {@code requiredRoutes}: the route ids
+ * without which Eventflow refuses to start. (Strings, not Paths: Spring would turn "routes" into the copy on the classpath.)
  */
 @ConfigurationProperties("eventflow")
 public record EventflowProperties(
@@ -32,7 +37,13 @@ public record EventflowProperties(
         @DefaultValue Words words,
         Boolean routesReload,
         @DefaultValue Management management,
-        @DefaultValue Dashboard dashboard) {
+        @DefaultValue Dashboard dashboard,
+        @DefaultValue("routes") String routesDir,
+        @DefaultValue("db") String migrationsDir,
+        @DefaultValue("dashboard-static") String dashboardDir,
+        @DefaultValue({"ingest-events", "service1-topic1", "service1-topic2", "service2-topic3", "dead-letter",
+                "dashboard-metrics", "dashboard-series", "dashboard-recent-events", "dashboard-event-trace"})
+        List<String> requiredRoutes) {
 
     /**
      * The HTTP ingest: limits of one request, how many events may wait for their confirms at once (all requests

@@ -95,6 +95,30 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
     // The broker made unreachable by resolving it to a closed port (a resolver wins over host, port and
     // addresses): works the same on the embedded broker and a real RabbitMQ, and is undone in finally.
     @Test
+    void pathsTheFirewallRefusesAreA400ProblemOnBothPorts() throws IOException {
+        List<String> firewalled = List.of("/actuator//jolokia/version", "/actuator/./jolokia/version", "/api/%2e/metrics");
+        // On the application port every /actuator path is a 404 however it is spelled (applicationPortServesNoHawtio...).
+        assertThat(rawGet(managementPort, "/actuator/%6Aolokia/read/java.lang:type=Memory")).startsWith("HTTP/1.1 400");
+        for (int port : List.of(managementPort, applicationPort)) {
+            for (String path : firewalled) {
+                String head = rawGet(port, path);
+                assertThat(head).as("GET %s on port %d", path, port).startsWith("HTTP/1.1 400")
+                        .containsIgnoringCase("Content-Type: application/problem+json");
+            }
+        }
+    }
+
+    /** The status line and headers of a GET sent as written: HTTP clients normalise the very paths under test. */
+    private static String rawGet(int port, String path) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return answer.substring(0, Math.max(0, answer.indexOf("\r\n\r\n")));
+        }
+    }
+
+    @Test
     void healthShowsBrokerDownWhileItIsUnreachable() throws Exception {
         Address closed = new Address("127.0.0.1", closedPort());
         try {
