@@ -246,6 +246,22 @@ async function lookup(eventId) {
   }
 }
 
+// One Idempotency-Key per simulated request, reused by its retries: a retry stores no event twice.
+const SIMULATOR_ATTEMPTS = 3;
+
+function idempotencyKey() {
+  if (crypto.randomUUID) {
+    return crypto.randomUUID();
+  }
+  // Outside a secure context (plain HTTP to another host) randomUUID is missing; getRandomValues is not.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function retriable(error) {
+  return !(error instanceof ApiProblem) || error.problem.status === 503;
+}
+
 async function simulate(event) {
   event.preventDefault();
   const form = event.target;
@@ -254,14 +270,27 @@ async function simulate(event) {
   // A number goes as a number; anything else as typed, so the API's own validation answers it.
   const count = /^-?\d+$/.test(raw) ? Number(raw) : raw;
   const result = $('#simulator-result');
+  const request = {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey() },
+    body: JSON.stringify({ eventType: form.eventType.value, count }),
+  };
   button.disabled = true;
   try {
-    const answer = await api('/api/events', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ eventType: form.eventType.value, count }),
-    });
-    showResult(result, true, `Accepted ${number.format(answer.accepted)} events into ${answer.topic} (batch ${answer.batchId}).`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await api('/api/events', request);
+        const retried = attempt > 1 ? ` after ${attempt} attempts with the same key` : '';
+        showResult(result, true, `Accepted ${number.format(answer.accepted)} events into ${answer.topic} (batch ${answer.batchId})${retried}.`);
+        return;
+      } catch (error) {
+        if (attempt >= SIMULATOR_ATTEMPTS || !retriable(error)) {
+          throw error;
+        }
+        showResult(result, false, `${problemMessage(error)} Retrying with the same key…`);
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
   } catch (error) {
     showResult(result, false, problemMessage(error));
   } finally {
