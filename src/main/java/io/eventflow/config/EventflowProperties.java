@@ -32,7 +32,8 @@ public record EventflowProperties(
         @DefaultValue Words words,
         Boolean routesReload,
         @DefaultValue Management management,
-        @DefaultValue Dashboard dashboard) {
+        @DefaultValue Dashboard dashboard,
+        @DefaultValue DeadLetterBrowse deadLetters) {
 
     /**
      * The HTTP ingest: limits of one request, how many events may wait for their confirms at once (all requests
@@ -117,5 +118,12 @@ public record EventflowProperties(
             @DefaultValue("10s") Duration rateWindow,
             @DefaultValue("50000") int statsMaxRows,
             @DefaultValue("1s") Duration queueSampleMaxAge) {
+    }
+
+    /**
+     * Reading the dead-letter queues (processing/DeadLetterQueues): at most {@code browseMax} messages of each are read
+     * per listing, from the oldest; the newest shown are the newest of those.
+     */
+    public record DeadLetterBrowse(@DefaultValue("1000") int browseMax) {
     }
 }

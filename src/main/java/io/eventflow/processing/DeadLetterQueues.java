@@ -1,0 +1,223 @@
+package io.eventflow.processing;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.GetResponse;
+import io.eventflow.api.ProblemException;
+import io.eventflow.config.EventflowProperties;
+import io.eventflow.infra.BrokerTopology;
+import io.eventflow.infra.ConfirmedPublisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.core.QueueInformation;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * What the dead-letter queues hold, and the way back out of them.
+ * <p>
+ * Reading is a bounded browse: up to {@code eventflow.dead-letters.browse-max} messages of a {@code .dlq} are taken
+ * unacknowledged on one channel, looked at, and given back together (nack with requeue), so nothing is consumed. While
+ * a browse runs its messages are not ready (a depth read meanwhile is lower), and each browse counts as a delivery:
+ * harmless, because the {@code .dlq} queues have no delivery limit and no dead-letter exchange of their own
+ * ({@link BrokerTopology}). Browses and replays take turns, so one never sees the other's unacknowledged messages.
+ * <p>
+ * A replay moves a dead letter back to the queue it came from ({@code topic1.dlq -> topic1}): published persistent and
+ * mandatory, and acknowledged in the {@code .dlq} only once the broker confirmed it there. A crash in between leaves it
+ * in both queues, which the idempotent inserts make harmless; an unconfirmed publish leaves it in the {@code .dlq}.
+ */
+@Component
+public class DeadLetterQueues {
+
+    /** When the message was dead-lettered, ISO-8601; set by {@link DeadLetters}. */
+    public static final String DEAD_LETTERED_AT = "x-eventflow-dead-lettered-at";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterQueues.class);
+
+    private final RabbitTemplate channels;
+    private final AmqpAdmin amqp;
+    private final ConfirmedPublisher publisher;
+    private final int browseMax;
+    private final ObjectMapper json = new ObjectMapper();
+
+    /** One dead letter as it waits in its queue. */
+    public record DeadLetter(String queue, String deadLetteredAt, String route, String reason, String eventId) {
+    }
+
+    public DeadLetterQueues(ConnectionFactory connectionFactory, AmqpAdmin amqp, ConfirmedPublisher publisher,
+            EventflowProperties properties) {
+        this.channels = new RabbitTemplate(connectionFactory);
+        this.amqp = amqp;
+        this.publisher = publisher;
+        this.browseMax = properties.deadLetters().browseMax();
+    }
+
+    /**
+     * For each {@code .dlq}: {@code messages} (its depth), {@code browsed} (how many were read, at most browse-max, from
+     * the oldest) and {@code newest}: the newest {@code limit} of those, newest first.
+     */
+    public synchronized Map<String, Object> newest(int limit) {
+        Map<String, Object> queues = new LinkedHashMap<>();
+        for (String queue : BrokerTopology.QUEUES) {
+            String dlq = queue + BrokerTopology.DLQ_SUFFIX;
+            Map<String, Object> answer = new LinkedHashMap<>();
+            QueueInformation info = amqp.getQueueInfo(dlq);
+            if (info == null) {
+                answer.put("messages", null);
+                answer.put("error", "queue not declared");
+            } else {
+                List<DeadLetter> browsed = browse(dlq, Math.min(info.getMessageCount(), browseMax));
+                List<DeadLetter> newest = new ArrayList<>(browsed.subList(Math.max(0, browsed.size() - limit), browsed.size()));
+                Collections.reverse(newest);
+                answer.put("messages", info.getMessageCount());
+                answer.put("browsed", browsed.size());
+                answer.put("newest", newest);
+            }
+            queues.put(dlq, answer);
+        }
+        return queues;
+    }
+
+    /**
+     * Moves the dead letters of {@code queue} ({@code topic1} or {@code topic1.dlq}; null: every queue) back to the queue
+     * they came from; only the one of event {@code eventId} when it is given. Per {@code .dlq}: {@code replayed}, {@code kept}
+     * and, if the broker did not confirm a replay, {@code failure} (that letter and those after it stay).
+     */
+    public synchronized Map<String, Object> replay(String queue, String eventId) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        for (String origin : queue == null || queue.isBlank() ? BrokerTopology.QUEUES : List.of(origin(queue))) {
+            String dlq = origin + BrokerTopology.DLQ_SUFFIX;
+            QueueInformation info = amqp.getQueueInfo(dlq);
+            Map<String, Object> result = info == null ? Map.of("replayed", 0, "kept", 0, "failure", "queue not declared")
+                    : channels.execute(channel -> replay(channel, dlq, origin, info.getMessageCount(), eventId));
+            answer.put(dlq, result);
+        }
+        return answer;
+    }
+
+    private Map<String, Object> replay(Channel channel, String dlq, String origin, int depth, String eventId) throws IOException {
+        int replayed = 0;
+        int kept = 0;
+        String failure = null;
+        long lastUnacked = -1;
+        try {
+            // Bounded by the depth it had: a replayed letter that fails again comes back behind them, not in this round.
+            for (int i = 0; i < depth; i++) {
+                GetResponse letter = channel.basicGet(dlq, false);
+                if (letter == null) {
+                    break;
+                }
+                long tag = letter.getEnvelope().getDeliveryTag();
+                if (eventId != null && !eventId.equals(eventId(letter.getBody()))) {
+                    kept++;
+                    lastUnacked = tag;
+                    continue;
+                }
+                ConfirmedPublisher.Outcome outcome = publisher.publishMessages(origin, List.of(original(letter)),
+                        ConfirmedPublisher.CONSUMER_CONFIRM_TIMEOUT_MS);
+                if (outcome.confirmed() == 1) {
+                    channel.basicAck(tag, false);
+                    replayed++;
+                } else {
+                    failure = outcome.failure();
+                    lastUnacked = tag;
+                    break;
+                }
+            }
+        } finally {
+            if (lastUnacked >= 0) {
+                channel.basicNack(lastUnacked, true, true);
+            }
+        }
+        if (replayed > 0 || failure != null) {
+            LOG.warn("Replayed {} dead letters of {} to {}{}", replayed, dlq, origin, failure == null ? "" : "; stopped: " + failure);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("replayed", replayed);
+        result.put("kept", kept + (failure == null ? 0 : depth - replayed - kept));
+        if (failure != null) {
+            result.put("failure", failure);
+        }
+        return result;
+    }
+
+    private List<DeadLetter> browse(String dlq, int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        return channels.execute(channel -> {
+            Deque<DeadLetter> letters = new ArrayDeque<>();
+            long lastTag = -1;
+            try {
+                for (int i = 0; i < max; i++) {
+                    GetResponse letter = channel.basicGet(dlq, false);
+                    if (letter == null) {
+                        break;
+                    }
+                    lastTag = letter.getEnvelope().getDeliveryTag();
+                    letters.add(describe(dlq, letter));
+                }
+            } finally {
+                if (lastTag >= 0) {
+                    channel.basicNack(lastTag, true, true);
+                }
+            }
+            return List.copyOf(letters);
+        });
+    }
+
+    private DeadLetter describe(String dlq, GetResponse letter) {
+        Map<String, Object> headers = letter.getProps().getHeaders();
+        return new DeadLetter(dlq, header(headers, DEAD_LETTERED_AT), header(headers, DeadLetters.ROUTE),
+                header(headers, DeadLetters.REASON), eventId(letter.getBody()));
+    }
+
+    private static String header(Map<String, Object> headers, String name) {
+        Object value = headers == null ? null : headers.get(name);
+        return value == null ? null : value.toString();
+    }
+
+    /** The message's eventId, or null when it is not an event (which may be why it was dead-lettered). */
+    private String eventId(byte[] body) {
+        try {
+            JsonNode id = json.readTree(body).get("eventId");
+            return id != null && id.isTextual() ? id.textValue() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The dead letter as it first arrived, without the reason it failed with then. */
+    private static Message original(GetResponse letter) {
+        MessageProperties properties = new MessageProperties();
+        AMQP.BasicProperties props = letter.getProps();
+        properties.setContentType(props.getContentType());
+        properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+        return new Message(letter.getBody(), properties);
+    }
+
+    private static String origin(String queue) {
+        String origin = queue.endsWith(BrokerTopology.DLQ_SUFFIX)
+                ? queue.substring(0, queue.length() - BrokerTopology.DLQ_SUFFIX.length()) : queue;
+        if (!BrokerTopology.QUEUES.contains(origin)) {
+            throw new ProblemException(400, "Unknown queue", "expected one of " + BrokerTopology.QUEUES + " or its " + BrokerTopology.DLQ_SUFFIX);
+        }
+        return origin;
+    }
+}
