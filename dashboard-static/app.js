@@ -1,5 +1,6 @@
 // Eventflow dashboard: metrics pushed over SSE (/api/metrics/stream), polling /api/metrics as the fallback,
-// charts from /api/metrics/series (uPlot, served from its WebJar), a traffic simulator and event lookup.
+// charts from /api/metrics/series (uPlot, served from its WebJar), a traffic simulator, event lookup and the newest
+// dead letters (/api/deadletters).
 const TOPICS = ['topic1', 'topic2', 'topic3'];
 const COLORS = { topic1: '#1a5fb4', topic2: '#c64600', topic3: '#26a269' };
 const STALE_AFTER_REFRESHES = 3;
@@ -210,6 +211,44 @@ async function refreshRecent() {
   $('#recent tbody').replaceChildren(...rows);
 }
 
+// Each .dlq's depth and its newest dead letters, newest first across the queues; replaying them is the operator's
+// act on the management port (/actuator/deadletters), not the public page's.
+async function refreshDeadLetters() {
+  const answer = await api('/api/deadletters');
+  const queues = Object.entries(answer.queues);
+  const letters = queues.flatMap(([, queue]) => queue.newest ?? [])
+    .sort((a, b) => (b.deadLetteredAt ?? '').localeCompare(a.deadLetteredAt ?? ''))
+    .slice(0, 10);
+  $('#deadletters-note').textContent = queues
+    .map(([name, queue]) => `${name}: ${queue.messages ?? queue.error}`).join(' · ');
+  const rows = letters.map((letter) => {
+    const row = document.createElement('tr');
+    const id = document.createElement('td');
+    if (letter.eventId) {
+      const trace = document.createElement('button');
+      trace.type = 'button';
+      trace.className = 'link id';
+      trace.textContent = letter.eventId;
+      trace.title = 'Trace this event';
+      trace.addEventListener('click', () => lookup(letter.eventId));
+      id.append(trace);
+    } else {
+      id.textContent = 'not an event';
+    }
+    row.append(cell(letter.deadLetteredAt ? time(letter.deadLetteredAt) : '–'), cell(letter.queue), cell(letter.route ?? '–'),
+      cell(letter.reason ?? '–'), id);
+    return row;
+  });
+  if (rows.length === 0) {
+    const empty = cell('No dead letters', 'empty');
+    empty.colSpan = 5;
+    const row = document.createElement('tr');
+    row.append(empty);
+    rows.push(row);
+  }
+  $('#deadletters tbody').replaceChildren(...rows);
+}
+
 function showResult(element, ok, content) {
   element.className = `result ${ok ? 'ok' : 'error'}`;
   element.replaceChildren(...[].concat(content));
@@ -305,7 +344,7 @@ async function poll() {
     if (!streamOpen || Date.now() - lastStreamAt >= refreshMs) {
       renderMetrics(await api('/api/metrics'));
     }
-    await Promise.all([refreshSeries(), refreshRecent()]);
+    await Promise.all([refreshSeries(), refreshRecent(), refreshDeadLetters()]);
     reachable();
   } catch (error) {
     unreachable(error);
