@@ -82,7 +82,8 @@ public class DeadLetterQueues {
                 answer.put("messages", null);
                 answer.put("error", "queue not declared");
             } else {
-                List<DeadLetter> browsed = browse(dlq, Math.min(info.getMessageCount(), browseMax));
+                // Not bounded by the depth: a depth read right after a listing may not count letters still being given back.
+                List<DeadLetter> browsed = browse(dlq, browseMax);
                 List<DeadLetter> newest = new ArrayList<>(browsed.subList(Math.max(0, browsed.size() - limit), browsed.size()));
                 Collections.reverse(newest);
                 answer.put("messages", info.getMessageCount());
@@ -97,7 +98,7 @@ public class DeadLetterQueues {
     /**
      * Moves the dead letters of {@code queue} ({@code topic1} or {@code topic1.dlq}; null: every queue) back to the queue
      * they came from; only the one of event {@code eventId} when it is given. Per {@code .dlq}: {@code replayed}, {@code kept}
-     * and, if the broker did not confirm a replay, {@code failure} (that letter and those after it stay).
+     * (not of that event) and, if the broker did not confirm a replay, {@code failure} (that letter and those after it stay).
      */
     public synchronized Map<String, Object> replay(String queue, String eventId) {
         Map<String, Object> answer = new LinkedHashMap<>();
@@ -105,20 +106,20 @@ public class DeadLetterQueues {
             String dlq = origin + BrokerTopology.DLQ_SUFFIX;
             QueueInformation info = amqp.getQueueInfo(dlq);
             Map<String, Object> result = info == null ? Map.of("replayed", 0, "kept", 0, "failure", "queue not declared")
-                    : channels.execute(channel -> replay(channel, dlq, origin, info.getMessageCount(), eventId));
+                    : channels.execute(channel -> replay(channel, dlq, origin, Math.max(info.getMessageCount(), browseMax), eventId));
             answer.put(dlq, result);
         }
         return answer;
     }
 
-    private Map<String, Object> replay(Channel channel, String dlq, String origin, int depth, String eventId) throws IOException {
+    private Map<String, Object> replay(Channel channel, String dlq, String origin, int bound, String eventId) throws IOException {
         int replayed = 0;
         int kept = 0;
         String failure = null;
         long lastUnacked = -1;
         try {
-            // Bounded by the depth it had: a replayed letter that fails again comes back behind them, not in this round.
-            for (int i = 0; i < depth; i++) {
+            // Bounded: a replayed letter that fails again comes back to this queue, and must not keep this round going.
+            for (int i = 0; i < bound; i++) {
                 GetResponse letter = channel.basicGet(dlq, false);
                 if (letter == null) {
                     break;
@@ -150,7 +151,7 @@ public class DeadLetterQueues {
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("replayed", replayed);
-        result.put("kept", kept + (failure == null ? 0 : depth - replayed - kept));
+        result.put("kept", kept);
         if (failure != null) {
             result.put("failure", failure);
         }
