@@ -184,31 +184,37 @@ function time(iso) {
   return `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
 }
 
+// A table cell with an event id that traces the event when clicked.
+function traceCell(eventId) {
+  const id = document.createElement('td');
+  const trace = document.createElement('button');
+  trace.type = 'button';
+  trace.className = 'link id';
+  trace.textContent = eventId;
+  trace.title = 'Trace this event';
+  trace.addEventListener('click', () => lookup(eventId));
+  id.append(trace);
+  return id;
+}
+
+function emptyRow(text, columns) {
+  const empty = cell(text, 'empty');
+  empty.colSpan = columns;
+  const row = document.createElement('tr');
+  row.append(empty);
+  return row;
+}
+
 async function refreshRecent() {
   const topic = $('#recent-topic').value;
   const recent = await api(`/api/events/recent?topic=${encodeURIComponent(topic)}&limit=15`);
   const rows = recent.events.map((event) => {
     const row = document.createElement('tr');
-    const id = document.createElement('td');
-    const trace = document.createElement('button');
-    trace.type = 'button';
-    trace.className = 'link id';
-    trace.textContent = event.eventId;
-    trace.title = 'Trace this event';
-    trace.addEventListener('click', () => lookup(event.eventId));
-    id.append(trace);
-    row.append(cell(time(event.processedDate)), id, cell(event.eventType),
+    row.append(cell(time(event.processedDate)), traceCell(event.eventId), cell(event.eventType),
       cell(ms(event.totalTimeMs), 'num'), cell(event.secretWord ?? '–'));
     return row;
   });
-  if (rows.length === 0) {
-    const empty = cell(`No events in ${topic} yet`, 'empty');
-    empty.colSpan = 5;
-    const row = document.createElement('tr');
-    row.append(empty);
-    rows.push(row);
-  }
-  $('#recent tbody').replaceChildren(...rows);
+  $('#recent tbody').replaceChildren(...(rows.length ? rows : [emptyRow(`No events in ${topic} yet`, 5)]));
 }
 
 // Each .dlq's depth and its newest dead letters, newest first across the queues; replaying them is the operator's
@@ -223,30 +229,11 @@ async function refreshDeadLetters() {
     .map(([name, queue]) => `${name}: ${queue.messages ?? queue.error}`).join(' · ');
   const rows = letters.map((letter) => {
     const row = document.createElement('tr');
-    const id = document.createElement('td');
-    if (letter.eventId) {
-      const trace = document.createElement('button');
-      trace.type = 'button';
-      trace.className = 'link id';
-      trace.textContent = letter.eventId;
-      trace.title = 'Trace this event';
-      trace.addEventListener('click', () => lookup(letter.eventId));
-      id.append(trace);
-    } else {
-      id.textContent = 'not an event';
-    }
     row.append(cell(letter.deadLetteredAt ? time(letter.deadLetteredAt) : '–'), cell(letter.queue), cell(letter.route ?? '–'),
-      cell(letter.reason ?? '–'), id);
+      cell(letter.reason ?? '–'), letter.eventId ? traceCell(letter.eventId) : cell('not an event'));
     return row;
   });
-  if (rows.length === 0) {
-    const empty = cell('No dead letters', 'empty');
-    empty.colSpan = 5;
-    const row = document.createElement('tr');
-    row.append(empty);
-    rows.push(row);
-  }
-  $('#deadletters tbody').replaceChildren(...rows);
+  $('#deadletters tbody').replaceChildren(...(rows.length ? rows : [emptyRow('No dead letters', 5)]));
 }
 
 function showResult(element, ok, content) {

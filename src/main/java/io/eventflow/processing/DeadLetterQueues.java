@@ -1,18 +1,16 @@
 package io.eventflow.processing;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import io.eventflow.api.ProblemException;
 import io.eventflow.config.EventflowProperties;
@@ -106,80 +104,84 @@ public class DeadLetterQueues {
             String dlq = origin + BrokerTopology.DLQ_SUFFIX;
             QueueInformation info = amqp.getQueueInfo(dlq);
             Map<String, Object> result = info == null ? Map.of("replayed", 0, "kept", 0, "failure", "queue not declared")
-                    : channels.execute(channel -> replay(channel, dlq, origin, Math.max(info.getMessageCount(), browseMax), eventId));
+                    : replay(dlq, origin, Math.max(info.getMessageCount(), browseMax), eventId);
             answer.put(dlq, result);
         }
         return answer;
     }
 
-    private Map<String, Object> replay(Channel channel, String dlq, String origin, int bound, String eventId) throws IOException {
-        int replayed = 0;
-        int kept = 0;
-        String failure = null;
-        long lastUnacked = -1;
-        try {
-            // Bounded: a replayed letter that fails again comes back to this queue, and must not keep this round going.
-            for (int i = 0; i < bound; i++) {
-                GetResponse letter = channel.basicGet(dlq, false);
-                if (letter == null) {
-                    break;
-                }
-                long tag = letter.getEnvelope().getDeliveryTag();
-                if (eventId != null && !eventId.equals(eventId(letter.getBody()))) {
-                    kept++;
-                    lastUnacked = tag;
-                    continue;
-                }
-                ConfirmedPublisher.Outcome outcome = publisher.publishMessages(origin, List.of(original(letter)),
-                        ConfirmedPublisher.CONSUMER_CONFIRM_TIMEOUT_MS);
-                if (outcome.confirmed() == 1) {
-                    channel.basicAck(tag, false);
-                    replayed++;
-                } else {
-                    failure = outcome.failure();
-                    lastUnacked = tag;
-                    break;
-                }
+    private Map<String, Object> replay(String dlq, String origin, int bound, String eventId) {
+        int[] replayed = {0};
+        int[] kept = {0};
+        String[] failure = {null};
+        take(dlq, bound, letter -> {
+            if (eventId != null && !eventId.equals(eventId(letter.getBody()))) {
+                kept[0]++;
+                return Verdict.GIVE_BACK;
             }
-        } finally {
-            if (lastUnacked >= 0) {
-                channel.basicNack(lastUnacked, true, true);
+            ConfirmedPublisher.Outcome outcome = publisher.publishMessages(origin, List.of(original(letter)),
+                    ConfirmedPublisher.CONSUMER_CONFIRM_TIMEOUT_MS);
+            if (outcome.confirmed() == 1) {
+                replayed[0]++;
+                return Verdict.MOVED;
             }
-        }
-        if (replayed > 0 || failure != null) {
-            LOG.warn("Replayed {} dead letters of {} to {}{}", replayed, dlq, origin, failure == null ? "" : "; stopped: " + failure);
+            failure[0] = outcome.failure();
+            return Verdict.STOP;
+        });
+        if (replayed[0] > 0 || failure[0] != null) {
+            LOG.warn("Replayed {} dead letters of {} to {}{}", replayed[0], dlq, origin, failure[0] == null ? "" : "; stopped: " + failure[0]);
         }
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("replayed", replayed);
-        result.put("kept", kept);
-        if (failure != null) {
-            result.put("failure", failure);
+        result.put("replayed", replayed[0]);
+        result.put("kept", kept[0]);
+        if (failure[0] != null) {
+            result.put("failure", failure[0]);
         }
         return result;
     }
 
     private List<DeadLetter> browse(String dlq, int max) {
-        if (max <= 0) {
-            return List.of();
-        }
-        return channels.execute(channel -> {
-            Deque<DeadLetter> letters = new ArrayDeque<>();
-            long lastTag = -1;
+        List<DeadLetter> letters = new ArrayList<>();
+        take(dlq, max, letter -> {
+            letters.add(describe(dlq, letter));
+            return Verdict.GIVE_BACK;
+        });
+        return letters;
+    }
+
+    /** What became of a letter taken from a {@code .dlq}: given back, moved (so acknowledged), or given back and the last. */
+    private enum Verdict { GIVE_BACK, MOVED, STOP }
+
+    /**
+     * Takes up to {@code bound} letters of {@code dlq} unacknowledged, in queue order, on one channel; acknowledges those
+     * {@code visit} moved and gives every other one back together at the end, whatever happens.
+     */
+    private void take(String dlq, int bound, Function<GetResponse, Verdict> visit) {
+        channels.execute(channel -> {
+            long lastGivenBack = -1;
             try {
-                for (int i = 0; i < max; i++) {
+                for (int i = 0; i < bound; i++) {
                     GetResponse letter = channel.basicGet(dlq, false);
                     if (letter == null) {
                         break;
                     }
-                    lastTag = letter.getEnvelope().getDeliveryTag();
-                    letters.add(describe(dlq, letter));
+                    long tag = letter.getEnvelope().getDeliveryTag();
+                    Verdict verdict = visit.apply(letter);
+                    if (verdict == Verdict.MOVED) {
+                        channel.basicAck(tag, false);
+                    } else {
+                        lastGivenBack = tag;
+                    }
+                    if (verdict == Verdict.STOP) {
+                        break;
+                    }
                 }
             } finally {
-                if (lastTag >= 0) {
-                    channel.basicNack(lastTag, true, true);
+                if (lastGivenBack >= 0) {
+                    channel.basicNack(lastGivenBack, true, true);
                 }
             }
-            return List.copyOf(letters);
+            return null;
         });
     }
 

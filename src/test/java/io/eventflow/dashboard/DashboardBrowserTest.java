@@ -1,6 +1,5 @@
 package io.eventflow.dashboard;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -16,13 +15,13 @@ import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import io.eventflow.support.EventflowIntegrationTest;
+import io.eventflow.support.QueueMessages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
-import org.springframework.amqp.core.MessageBuilder;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -139,8 +138,7 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
 
     @Test
     void deadLettersShowWhenWhereAndWhy() {
-        rabbit.send("", "topic1", MessageBuilder.withBody("this is not an event".getBytes(StandardCharsets.UTF_8))
-                .setContentType("application/json").build());
+        QueueMessages.publish(rabbit, "topic1", "this is not an event");
 
         Page page = open(1280, 900);
 

@@ -17,14 +17,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.amqp.core.MessageBuilder;
-import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.eventflow.support.QueueMessages.event;
+import static io.eventflow.support.QueueMessages.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -59,7 +58,7 @@ class DeadLettersEndpointTest extends EventflowIntegrationTest {
         String dlq = queue + ".dlq";
         UUID id = UUID.randomUUID();
         refuse(queue, id);
-        publish(queue, event(type, id, queue.equals("topic3") ? cipher.encrypt("replayed") : null));
+        publish(rabbit, queue, event(type, id, queue.equals("topic3") ? cipher.encrypt("replayed") : null));
         await().atMost(PATIENCE).until(() -> depth(dlq) == 1);
 
         await().atMost(PATIENCE).untilAsserted(() -> {
@@ -98,8 +97,8 @@ class DeadLettersEndpointTest extends EventflowIntegrationTest {
         UUID first = UUID.randomUUID();
         UUID second = UUID.randomUUID();
         refuse("topic1", first, second);
-        publish("topic1", event("passiveEvent", first, null));
-        publish("topic1", event("passiveEvent", second, null));
+        publish(rabbit, "topic1", event("passiveEvent", first, null));
+        publish(rabbit, "topic1", event("passiveEvent", second, null));
         await().atMost(PATIENCE).until(() -> depth("topic1.dlq") == 2);
         accept("topic1");
 
@@ -146,15 +145,5 @@ class DeadLettersEndpointTest extends EventflowIntegrationTest {
 
     private void accept(String table) {
         jdbc.execute("ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " + REFUSAL);
-    }
-
-    private void publish(String queue, String body) {
-        rabbit.send("", queue, MessageBuilder.withBody(body.getBytes(UTF_8))
-                .setContentType("application/json").setDeliveryMode(MessageDeliveryMode.PERSISTENT).build());
-    }
-
-    private static String event(String type, UUID id, String secretValue) {
-        return "{\"eventId\":\"" + id + "\",\"eventType\":\"" + type + "\",\"create_date\":\"" + Instant.now()
-                + "\",\"batchId\":\"" + UUID.randomUUID() + "\"" + (secretValue == null ? "" : ",\"secretValue\":\"" + secretValue + "\"") + "}";
     }
 }
