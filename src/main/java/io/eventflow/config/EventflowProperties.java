@@ -43,7 +43,8 @@ public record EventflowProperties(
         @DefaultValue("dashboard-static") String dashboardDir,
         @DefaultValue({"ingest-events", "service1-topic1", "service1-topic2", "service2-topic3", "dead-letter",
                 "dashboard-metrics", "dashboard-series", "dashboard-recent-events", "dashboard-event-trace"})
-        List<String> requiredRoutes) {
+        List<String> requiredRoutes,
+        @DefaultValue DeadLetterBrowse deadLetters) {
 
     /**
      * The HTTP ingest: limits of one request, how many events may wait for their confirms at once (all requests
@@ -128,5 +129,12 @@ public record EventflowProperties(
             @DefaultValue("10s") Duration rateWindow,
             @DefaultValue("50000") int statsMaxRows,
             @DefaultValue("1s") Duration queueSampleMaxAge) {
+    }
+
+    /**
+     * Reading the dead-letter queues (processing/DeadLetterQueues): at most {@code browseMax} messages of each are read
+     * per listing, from the oldest; the newest shown are the newest of those.
+     */
+    public record DeadLetterBrowse(@DefaultValue("1000") int browseMax) {
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -19,6 +20,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rabbitmq.client.Address;
@@ -54,6 +59,8 @@ import org.springframework.test.context.TestPropertySource;
 @TestPropertySource(properties = {
         "eventflow.data-dir=target/test-data/ops-management",
         "management.server.port=0",
+        // As in production: Spring Boot's tests turn its JMX off, and the actuator's MBeans with it.
+        "spring.jmx.enabled=true",
         "eventflow.routes-reload=true",
         "camel.main.routes-reload-directory=" + ManagementEndpointsTest.RELOAD_DIR,
         "camel.main.routes-include-pattern=file:routes/*.camel.yaml,file:" + ManagementEndpointsTest.RELOAD_DIR + "/*.camel.yaml"})
@@ -137,6 +144,15 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
         // The consumers come back by themselves once the broker is reachable again.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(BrokerTopology.QUEUES)
                 .allSatisfy(queue -> assertThat(amqp.getQueueInfo(queue).getConsumerCount()).as(queue).isPositive()));
+    }
+
+    @Test
+    void theDeadLetterOperationsAreAnMBeanHawtioShows() throws Exception {
+        ObjectName endpoint = new ObjectName("org.springframework.boot:type=Endpoint,name=Deadletters,*");
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+
+        assertThat(server.queryNames(endpoint, null)).singleElement().satisfies(name ->
+                assertThat(server.getMBeanInfo(name).getOperations()).extracting(MBeanOperationInfo::getName).contains("list", "replay"));
     }
 
     @Test
