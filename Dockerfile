@@ -4,19 +4,24 @@ WORKDIR /src
 COPY .mvn .mvn
 COPY mvnw pom.xml ./
 COPY src src
+# Packaged into the jar as its defaults (pom.xml <resources>).
+COPY routes routes
+COPY db db
+COPY dashboard-static dashboard-static
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -ntp -q -DskipTests package
 
 FROM eclipse-temurin:17-jre
 RUN useradd --system --home-dir /app eventflow
 WORKDIR /app
 COPY --from=build /src/target/eventflow-*.jar eventflow.jar
-# Routes and migrations are read from the working directory, so they can be mounted and edited.
-COPY routes routes
-COPY db db
-COPY dashboard-static dashboard-static
+# Routes, migrations and dashboard come from the jar; a folder mounted at /app/routes, /app/db or
+# /app/dashboard-static overrides them (docker-compose.yml mounts ./routes).
 RUN mkdir data && chown eventflow data
 USER eventflow
 # In a container the broker and database are services of their own, not embedded.
 ENV EVENTFLOW_EMBEDDED=false
+# The JVM sized to the container, with what the benchmark measured (bench/README.md): Serial GC and capped direct
+# memory. In JAVA_TOOL_OPTIONS, not on the command line, so a deployment can replace them (command-line flags would win).
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError"
 EXPOSE 8080
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/eventflow.jar"]
+ENTRYPOINT ["java", "-jar", "/app/eventflow.jar"]

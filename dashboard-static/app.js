@@ -1,5 +1,6 @@
 // Eventflow dashboard: metrics pushed over SSE (/api/metrics/stream), polling /api/metrics as the fallback,
-// charts from /api/metrics/series (uPlot, served from its WebJar), a traffic simulator and event lookup.
+// charts from /api/metrics/series (uPlot, served from its WebJar), a traffic simulator, event lookup and the newest
+// dead letters (/api/deadletters).
 const TOPICS = ['topic1', 'topic2', 'topic3'];
 const COLORS = { topic1: '#1a5fb4', topic2: '#c64600', topic3: '#26a269' };
 const STALE_AFTER_REFRESHES = 3;
@@ -183,31 +184,56 @@ function time(iso) {
   return `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
 }
 
+// A table cell with an event id that traces the event when clicked.
+function traceCell(eventId) {
+  const id = document.createElement('td');
+  const trace = document.createElement('button');
+  trace.type = 'button';
+  trace.className = 'link id';
+  trace.textContent = eventId;
+  trace.title = 'Trace this event';
+  trace.addEventListener('click', () => lookup(eventId));
+  id.append(trace);
+  return id;
+}
+
+function emptyRow(text, columns) {
+  const empty = cell(text, 'empty');
+  empty.colSpan = columns;
+  const row = document.createElement('tr');
+  row.append(empty);
+  return row;
+}
+
 async function refreshRecent() {
   const topic = $('#recent-topic').value;
   const recent = await api(`/api/events/recent?topic=${encodeURIComponent(topic)}&limit=15`);
   const rows = recent.events.map((event) => {
     const row = document.createElement('tr');
-    const id = document.createElement('td');
-    const trace = document.createElement('button');
-    trace.type = 'button';
-    trace.className = 'link id';
-    trace.textContent = event.eventId;
-    trace.title = 'Trace this event';
-    trace.addEventListener('click', () => lookup(event.eventId));
-    id.append(trace);
-    row.append(cell(time(event.processedDate)), id, cell(event.eventType),
+    row.append(cell(time(event.processedDate)), traceCell(event.eventId), cell(event.eventType),
       cell(ms(event.totalTimeMs), 'num'), cell(event.secretWord ?? '–'));
     return row;
   });
-  if (rows.length === 0) {
-    const empty = cell(`No events in ${topic} yet`, 'empty');
-    empty.colSpan = 5;
+  $('#recent tbody').replaceChildren(...(rows.length ? rows : [emptyRow(`No events in ${topic} yet`, 5)]));
+}
+
+// Each .dlq's depth and its newest dead letters, newest first across the queues; replaying them is the operator's
+// act on the management port (/actuator/deadletters), not the public page's.
+async function refreshDeadLetters() {
+  const answer = await api('/api/deadletters');
+  const queues = Object.entries(answer.queues);
+  const letters = queues.flatMap(([, queue]) => queue.newest ?? [])
+    .sort((a, b) => (b.deadLetteredAt ?? '').localeCompare(a.deadLetteredAt ?? ''))
+    .slice(0, 10);
+  $('#deadletters-note').textContent = queues
+    .map(([name, queue]) => `${name}: ${queue.messages ?? queue.error}`).join(' · ');
+  const rows = letters.map((letter) => {
     const row = document.createElement('tr');
-    row.append(empty);
-    rows.push(row);
-  }
-  $('#recent tbody').replaceChildren(...rows);
+    row.append(cell(letter.deadLetteredAt ? time(letter.deadLetteredAt) : '–'), cell(letter.queue), cell(letter.route ?? '–'),
+      cell(letter.reason ?? '–'), letter.eventId ? traceCell(letter.eventId) : cell('not an event'));
+    return row;
+  });
+  $('#deadletters tbody').replaceChildren(...(rows.length ? rows : [emptyRow('No dead letters', 5)]));
 }
 
 function showResult(element, ok, content) {
@@ -246,6 +272,22 @@ async function lookup(eventId) {
   }
 }
 
+// One Idempotency-Key per simulated request, reused by its retries: a retry stores no event twice.
+const SIMULATOR_ATTEMPTS = 3;
+
+function idempotencyKey() {
+  if (crypto.randomUUID) {
+    return crypto.randomUUID();
+  }
+  // Outside a secure context (plain HTTP to another host) randomUUID is missing; getRandomValues is not.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function retriable(error) {
+  return !(error instanceof ApiProblem) || error.problem.status === 503;
+}
+
 async function simulate(event) {
   event.preventDefault();
   const form = event.target;
@@ -254,14 +296,27 @@ async function simulate(event) {
   // A number goes as a number; anything else as typed, so the API's own validation answers it.
   const count = /^-?\d+$/.test(raw) ? Number(raw) : raw;
   const result = $('#simulator-result');
+  const request = {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey() },
+    body: JSON.stringify({ eventType: form.eventType.value, count }),
+  };
   button.disabled = true;
   try {
-    const answer = await api('/api/events', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ eventType: form.eventType.value, count }),
-    });
-    showResult(result, true, `Accepted ${number.format(answer.accepted)} events into ${answer.topic} (batch ${answer.batchId}).`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await api('/api/events', request);
+        const retried = attempt > 1 ? ` after ${attempt} attempts with the same key` : '';
+        showResult(result, true, `Accepted ${number.format(answer.accepted)} events into ${answer.topic} (batch ${answer.batchId})${retried}.`);
+        return;
+      } catch (error) {
+        if (attempt >= SIMULATOR_ATTEMPTS || !retriable(error)) {
+          throw error;
+        }
+        showResult(result, false, `${problemMessage(error)} Retrying with the same key…`);
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
   } catch (error) {
     showResult(result, false, problemMessage(error));
   } finally {
@@ -276,7 +331,7 @@ async function poll() {
     if (!streamOpen || Date.now() - lastStreamAt >= refreshMs) {
       renderMetrics(await api('/api/metrics'));
     }
-    await Promise.all([refreshSeries(), refreshRecent()]);
+    await Promise.all([refreshSeries(), refreshRecent(), refreshDeadLetters()]);
     reachable();
   } catch (error) {
     unreachable(error);

@@ -9,6 +9,12 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class EventflowApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(EventflowApplication.class, args);
+        try {
+            SpringApplication.run(EventflowApplication.class, args);
+        } catch (RuntimeException failed) {
+            // Spring Boot has reported why and closed the context: no thread a library left running may keep the
+            // JVM, and the ports it held, alive after a failed start.
+            System.exit(1);
+        }
     }
 }

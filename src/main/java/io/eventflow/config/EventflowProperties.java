@@ -3,6 +3,7 @@ package io.eventflow.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -19,6 +20,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Unset, it follows {@code embedded} (on in the zero-install mode, off otherwise); application.yml turns it
  * into {@code camel.main.routes-reload-enabled}, which Camel reads.
  * <p>
+ * {@code routesDir}, {@code migrationsDir}, {@code dashboardDir}: the folders that override the routes, migrations
+ * and dashboard packaged in the jar when they exist ({@link PipelineFiles}); {@code requiredRoutes}: the route ids
+ * without which Eventflow refuses to start. (Strings, not Paths: Spring would turn "routes" into the copy on the classpath.)
  * {@code roles}: what this process runs ({@link Role}); {@link RoleSettings} turns them into the route files loaded.
  */
 @ConfigurationProperties("eventflow")
@@ -36,6 +40,13 @@ public record EventflowProperties(
         Boolean routesReload,
         @DefaultValue Management management,
         @DefaultValue Dashboard dashboard,
+        @DefaultValue("routes") String routesDir,
+        @DefaultValue("db") String migrationsDir,
+        @DefaultValue("dashboard-static") String dashboardDir,
+        @DefaultValue({"ingest-events", "service1-topic1", "service1-topic2", "service2-topic3", "dead-letter",
+                "dashboard-metrics", "dashboard-series", "dashboard-recent-events", "dashboard-event-trace"})
+        List<String> requiredRoutes,
+        @DefaultValue DeadLetterBrowse deadLetters,
         @DefaultValue({"ingest", "service1", "service2", "dashboard"}) Set<Role> roles) {
 
     /**
@@ -121,5 +132,12 @@ public record EventflowProperties(
             @DefaultValue("10s") Duration rateWindow,
             @DefaultValue("50000") int statsMaxRows,
             @DefaultValue("1s") Duration queueSampleMaxAge) {
+    }
+
+    /**
+     * Reading the dead-letter queues (processing/DeadLetterQueues): at most {@code browseMax} messages of each are read
+     * per listing, from the oldest; the newest shown are the newest of those.
+     */
+    public record DeadLetterBrowse(@DefaultValue("1000") int browseMax) {
     }
 }

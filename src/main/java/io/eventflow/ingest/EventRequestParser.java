@@ -30,7 +30,8 @@ import org.springframework.stereotype.Component;
  * <p>
  * Sets exchange properties {@code eventType} (normalised), {@code batchId} and {@code eventCount}; the body becomes the
  * list of event messages, each already the JSON bytes that go to the broker:
- * {@code {"eventId","eventType","create_date","batchId"}}.
+ * {@code {"eventId","eventType","create_date","batchId"}}. A request with an {@code Idempotency-Key} gets ids derived
+ * from it ({@link IdempotencyKey}), one without gets random ones; property {@code retrySafe} says which.
  */
 @Component
 public class EventRequestParser {
@@ -55,8 +56,10 @@ public class EventRequestParser {
         this.maxCount = properties.ingest().maxCount();
     }
 
-    public List<byte[]> parse(@Header(Exchange.CONTENT_TYPE) String contentType, byte[] body, Exchange exchange) {
+    public List<byte[]> parse(@Header(Exchange.CONTENT_TYPE) String contentType, @Header(IdempotencyKey.HEADER) String idempotencyKey,
+            byte[] body, Exchange exchange) {
         requireJson(contentType);
+        String key = IdempotencyKey.validate(idempotencyKey);
         JsonNode request = readObject(body);
         String eventType = eventType(request);
         int count = count(request);
@@ -67,15 +70,18 @@ public class EventRequestParser {
             }
         }
 
-        String batchId = UUID.randomUUID().toString();
+        IdempotencyKey ids = key == null ? null : IdempotencyKey.of(key, eventType, count);
+        String batchId = (ids == null ? UUID.randomUUID() : ids.batchId()).toString();
         String createDate = CREATE_DATE.format(Instant.now());
         // Every value is a UUID, a known type name or a timestamp: plain ASCII that needs no JSON escaping.
         String rest = "\",\"eventType\":\"" + eventType + "\",\"create_date\":\"" + createDate
                 + "\",\"batchId\":\"" + batchId + "\"}";
         List<byte[]> events = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            events.add(("{\"eventId\":\"" + UUID.randomUUID() + rest).getBytes(StandardCharsets.US_ASCII));
+            UUID eventId = ids == null ? UUID.randomUUID() : ids.eventId(i);
+            events.add(("{\"eventId\":\"" + eventId + rest).getBytes(StandardCharsets.US_ASCII));
         }
+        exchange.setProperty("retrySafe", ids != null);
         exchange.setProperty("eventType", eventType);
         exchange.setProperty("batchId", batchId);
         exchange.setProperty("eventCount", count);

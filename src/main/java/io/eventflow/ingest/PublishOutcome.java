@@ -11,14 +11,18 @@ import org.springframework.stereotype.Component;
 @Component
 public class PublishOutcome {
 
-    /** Passes when the broker confirmed every event; otherwise 503 saying how many it did confirm. */
+    /**
+     * Passes when the broker confirmed every event; otherwise 503 saying how many it did confirm, and with
+     * {@code retrySafe} whether sending the same request again (with its Idempotency-Key) stores none twice.
+     */
     public void requireAllConfirmed(ConfirmedPublisher.Outcome outcome, Exchange exchange) {
         int expected = exchange.getProperty("eventCount", Integer.class);
         if (outcome.confirmed() < expected) {
             String cause = outcome.failure() == null ? "no confirm" : outcome.failure();
             throw new ProblemException(503, "Broker unavailable",
                     "the broker confirmed " + outcome.confirmed() + " of " + expected + " events (" + cause + "); the others were not accepted",
-                    Map.of("accepted", outcome.confirmed(), "batchId", exchange.getProperty("batchId", String.class)));
+                    Map.of("accepted", outcome.confirmed(), "batchId", exchange.getProperty("batchId", String.class),
+                            "retrySafe", exchange.getProperty("retrySafe", Boolean.class)));
         }
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.eventflow.api.ApiGate;
+import io.eventflow.api.ProblemException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,6 +20,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.core.userdetails.User;
@@ -28,6 +30,7 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
@@ -92,6 +95,22 @@ class OpsSecurity {
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(cache -> cache.disable());
         return http.build();
+    }
+
+    /**
+     * A request the firewall refuses as malformed (an encoded or doubled slash, a dot segment, ...) is the client's
+     * error: 400 problem JSON on both ports, not the 500 Spring Security's default rethrow turns into.
+     */
+    @Bean
+    WebSecurityCustomizer malformedRequests() {
+        return web -> web.requestRejectedHandler(OpsSecurity::malformedRequest);
+    }
+
+    static void malformedRequest(HttpServletRequest request, HttpServletResponse response,
+                                         RequestRejectedException rejected) throws IOException {
+        new ProblemException(400, "Malformed request",
+                "the request path is not accepted: no encoded or doubled slashes, dot segments or needlessly encoded "
+                        + "characters").writeTo(response);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.eventflow.processing;
 
+import java.time.Instant;
 import java.util.List;
 
 import io.eventflow.infra.BrokerTopology;
@@ -15,7 +16,7 @@ import org.springframework.stereotype.Component;
 /**
  * Moves a message that cannot be stored to its queue's dead-letter queue ({@code topic1 -> topic1.dlq}), as it
  * arrived, with why in header {@code x-eventflow-reason} and where in {@code x-eventflow-route}; acknowledges it once
- * the broker confirmed the dead letter. If the broker does not, the message goes back to its queue: never dropped.
+ * the broker confirmed the dead letter; when, in header {@code x-eventflow-dead-lettered-at}. If the broker does not, the message goes back to its queue: never dropped.
  */
 @Component
 public class DeadLetters {
@@ -56,6 +57,7 @@ public class DeadLetters {
         properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
         properties.setHeader(REASON, reason);
         properties.setHeader(ROUTE, route);
+        properties.setHeader(DeadLetterQueues.DEAD_LETTERED_AT, Instant.now().toString());
         return new Message(delivery.body(), properties);
     }
 }

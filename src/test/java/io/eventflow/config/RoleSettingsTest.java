@@ -1,6 +1,7 @@
 package io.eventflow.config;
 
 import java.util.EnumSet;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
@@ -29,6 +30,17 @@ class RoleSettingsTest {
         assertThat(environment.getProperty("spring.flyway.enabled")).isEqualTo("false");
         assertThat(environment.getProperty("management.health.db.enabled")).isEqualTo("false");
         assertThat(environment.getProperty("spring.web.resources.add-mappings")).isEqualTo("false");
+    }
+
+    @Test
+    void aProcessIsRequiredToRunOnlyItsRolesRoutesAndTheUsersOwn() {
+        List<String> required = List.of("ingest-events", "service1-topic1", "service1-topic2", "service2-topic3", "dead-letter",
+                "dashboard-metrics", "my-own-route");
+
+        assertThat(Role.requiredRoutes(required, EnumSet.of(Role.INGEST))).containsExactlyInAnyOrder("ingest-events", "my-own-route");
+        assertThat(Role.requiredRoutes(required, EnumSet.of(Role.SERVICE2)))
+                .containsExactlyInAnyOrder("service2-topic3", "dead-letter", "my-own-route");
+        assertThat(Role.requiredRoutes(required, Role.all())).containsExactlyInAnyOrderElementsOf(required);
     }
 
     @Test

@@ -15,12 +15,15 @@ import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import io.eventflow.support.EventflowIntegrationTest;
+import io.eventflow.support.QueueMessages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
@@ -49,6 +52,8 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    RabbitTemplate rabbit;
 
     private BrowserContext context;
     private final List<String> consoleErrors = new CopyOnWriteArrayList<>();
@@ -99,6 +104,7 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
         assertThat(page.locator("#status")).hasText("Live (streaming)");
         assertThat(page.locator("#count-topic1")).hasText("0");
         assertThat(page.locator("#queues tbody tr")).hasCount(6);
+        assertThat(page.locator("#deadletters tbody")).hasText("No dead letters");
 
         simulate(page, "passiveEvent", "7");
         assertThat(page.locator("#simulator-result")).containsText("Accepted 7 events into topic1");
@@ -128,6 +134,23 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
                 .hasText("Refused (400 Invalid count: count must be an integer from 1 to 10000)");
         assertThat(pageErrors).isEmpty();
         assertThat(consoleErrors).singleElement().asString().startsWith(REFUSED_REQUEST);
+    }
+
+    @Test
+    void deadLettersShowWhenWhereAndWhy() {
+        QueueMessages.publish(rabbit, "topic1", "this is not an event");
+
+        Page page = open(1280, 900);
+
+        assertThat(page.locator("#deadletters-note")).containsText("topic1.dlq: 1");
+        assertThat(page.locator("#deadletters tbody tr")).hasCount(1);
+        assertThat(page.locator("#deadletters tbody tr").first()).containsText("topic1.dlq");
+        assertThat(page.locator("#deadletters tbody tr").first()).containsText("service1-topic1");
+        assertThat(page.locator("#deadletters tbody tr").first()).containsText("not JSON");
+        assertThat(page.locator("#deadletters tbody tr").first()).containsText("not an event");
+        assertThat(page.locator("#queues tr[data-queue='topic1.dlq']")).hasClass("alert");
+        assertThat(pageErrors).isEmpty();
+        assertThat(consoleErrors).isEmpty();
     }
 
     @Test

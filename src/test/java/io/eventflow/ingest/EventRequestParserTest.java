@@ -37,7 +37,7 @@ class EventRequestParserTest {
 
     @Test
     void buildsOneMessagePerEventSharingTheRequestsBatchAndCreateDate() {
-        List<Map<String, Object>> events = read(parser.parse("application/json", utf8("{\"eventType\":\"passiveEvent\",\"count\":3}"), exchange));
+        List<Map<String, Object>> events = read(parser.parse("application/json", null, utf8("{\"eventType\":\"passiveEvent\",\"count\":3}"), exchange));
 
         assertThat(events).hasSize(3);
         assertThat(events).extracting(e -> e.get("eventId")).doesNotHaveDuplicates();
@@ -52,7 +52,7 @@ class EventRequestParserTest {
 
     @Test
     void countDefaultsToOneAndActionEventMeansActiveEvent() {
-        List<Map<String, Object>> events = read(parser.parse("application/json; charset=utf-8", utf8("{\"eventType\":\"actionEvent\"}"), exchange));
+        List<Map<String, Object>> events = read(parser.parse("application/json; charset=utf-8", null, utf8("{\"eventType\":\"actionEvent\"}"), exchange));
 
         assertThat(events).singleElement().satisfies(e -> assertThat(e.get("eventType")).isEqualTo("activeEvent"));
         assertThat(exchange.getProperty("eventType")).isEqualTo("activeEvent");
@@ -91,7 +91,7 @@ class EventRequestParserTest {
             "{\"eventType\":\"passiveEvent\",\"count\":[[[[[[[[[[1]]]]]]]]]]} | 400 | Malformed JSON",
     })
     void refusesWhatIsNotExactlyAnEventRequest(String body, int status, String title) {
-        assertThatThrownBy(() -> parser.parse("application/json", utf8(body), exchange))
+        assertThatThrownBy(() -> parser.parse("application/json", null, utf8(body), exchange))
                 .isInstanceOfSatisfying(ProblemException.class, p -> {
                     assertThat(p.status()).isEqualTo(status);
                     assertThat(p.body()).containsEntry("title", title).containsKey("detail");
@@ -102,7 +102,7 @@ class EventRequestParserTest {
     @ParameterizedTest
     @CsvSource(value = {"text/plain", "application/x-www-form-urlencoded", "''"})
     void refusesOtherMediaTypesWith415(String contentType) {
-        assertThatThrownBy(() -> parser.parse(contentType, utf8("{\"eventType\":\"passiveEvent\"}"), exchange))
+        assertThatThrownBy(() -> parser.parse(contentType, null, utf8("{\"eventType\":\"passiveEvent\"}"), exchange))
                 .isInstanceOfSatisfying(ProblemException.class, p -> assertThat(p.status()).isEqualTo(415));
     }
 
@@ -112,7 +112,7 @@ class EventRequestParserTest {
         body[21] = (byte) 0xff;
         body[22] = (byte) 0xfe;
 
-        assertThatThrownBy(() -> parser.parse("application/json", body, exchange))
+        assertThatThrownBy(() -> parser.parse("application/json", null, body, exchange))
                 .isInstanceOfSatisfying(ProblemException.class, p -> {
                     assertThat(p.status()).isEqualTo(400);
                     assertThat(p.body()).containsEntry("title", "Malformed JSON");
@@ -123,7 +123,7 @@ class EventRequestParserTest {
     @ParameterizedTest
     @CsvSource(value = {"''", "'   '"})
     void anEmptyBodyIsSaidToBeEmpty(String body) {
-        assertThatThrownBy(() -> parser.parse("application/json", utf8(body), exchange))
+        assertThatThrownBy(() -> parser.parse("application/json", null, utf8(body), exchange))
                 .isInstanceOfSatisfying(ProblemException.class, p -> assertThat(p.body()).containsEntry("title", "Empty body"));
     }
 

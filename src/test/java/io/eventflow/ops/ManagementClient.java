@@ -53,6 +53,13 @@ final class ManagementClient {
         return get(path);
     }
 
+    /** A JSON POST (an actuator write operation), with the XSRF token the console page hands out. */
+    HttpResponse<String> post(String path, String json) {
+        String token = xsrfToken();
+        return send(request(path).header("Cookie", "XSRF-TOKEN=" + token).header("X-XSRF-TOKEN", token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
     String xsrfToken() {
         return get("/actuator/hawtio/").headers().allValues("Set-Cookie").stream()
                 .filter(cookie -> cookie.startsWith("XSRF-TOKEN="))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -19,6 +20,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rabbitmq.client.Address;
@@ -54,6 +59,8 @@ import org.springframework.test.context.TestPropertySource;
 @TestPropertySource(properties = {
         "eventflow.data-dir=target/test-data/ops-management",
         "management.server.port=0",
+        // As in production: Spring Boot's tests turn its JMX off, and the actuator's MBeans with it.
+        "spring.jmx.enabled=true",
         "eventflow.routes-reload=true",
         "camel.main.routes-reload-directory=" + ManagementEndpointsTest.RELOAD_DIR,
         "camel.main.routes-include-pattern=file:routes/*.camel.yaml,file:" + ManagementEndpointsTest.RELOAD_DIR + "/*.camel.yaml"})
@@ -95,6 +102,30 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
     // The broker made unreachable by resolving it to a closed port (a resolver wins over host, port and
     // addresses): works the same on the embedded broker and a real RabbitMQ, and is undone in finally.
     @Test
+    void pathsTheFirewallRefusesAreA400ProblemOnBothPorts() throws IOException {
+        List<String> firewalled = List.of("/actuator//jolokia/version", "/actuator/./jolokia/version", "/api/%2e/metrics");
+        // On the application port every /actuator path is a 404 however it is spelled (applicationPortServesNoHawtio...).
+        assertThat(rawGet(managementPort, "/actuator/%6Aolokia/read/java.lang:type=Memory")).startsWith("HTTP/1.1 400");
+        for (int port : List.of(managementPort, applicationPort)) {
+            for (String path : firewalled) {
+                String head = rawGet(port, path);
+                assertThat(head).as("GET %s on port %d", path, port).startsWith("HTTP/1.1 400")
+                        .containsIgnoringCase("Content-Type: application/problem+json");
+            }
+        }
+    }
+
+    /** The status line and headers of a GET sent as written: HTTP clients normalise the very paths under test. */
+    private static String rawGet(int port, String path) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return answer.substring(0, Math.max(0, answer.indexOf("\r\n\r\n")));
+        }
+    }
+
+    @Test
     void healthShowsBrokerDownWhileItIsUnreachable() throws Exception {
         Address closed = new Address("127.0.0.1", closedPort());
         try {
@@ -113,6 +144,15 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
         // The consumers come back by themselves once the broker is reachable again.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(BrokerTopology.QUEUES)
                 .allSatisfy(queue -> assertThat(amqp.getQueueInfo(queue).getConsumerCount()).as(queue).isPositive()));
+    }
+
+    @Test
+    void theDeadLetterOperationsAreAnMBeanHawtioShows() throws Exception {
+        ObjectName endpoint = new ObjectName("org.springframework.boot:type=Endpoint,name=Deadletters,*");
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+
+        assertThat(server.queryNames(endpoint, null)).singleElement().satisfies(name ->
+                assertThat(server.getMBeanInfo(name).getOperations()).extracting(MBeanOperationInfo::getName).contains("list", "replay"));
     }
 
     @Test

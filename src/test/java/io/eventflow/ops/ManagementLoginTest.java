@@ -45,12 +45,15 @@ class ManagementLoginTest extends EventflowIntegrationTest {
         assertThat(anonymous.get("/actuator/jolokia/version").statusCode()).isEqualTo(401);
         assertThat(anonymous.get("/actuator/hawtio/").statusCode()).isEqualTo(401);
         assertThat(anonymous.get("/actuator/prometheus").statusCode()).isEqualTo(401);
+        assertThat(anonymous.get("/actuator/deadletters").statusCode()).isEqualTo(401);
         assertThat(wrong.get("/actuator/hawtio/").statusCode()).isEqualTo(401);
 
         assertThat(operator.get("/actuator/hawtio/").statusCode()).isEqualTo(200);
         var read = operator.jolokiaRead(CAMEL_ROUTES, "RouteId");
         assertThat(read.statusCode()).isEqualTo(200);
         assertThat(read.body()).contains("\"ingest-events\"");
+        assertThat(operator.get("/actuator/deadletters").statusCode()).isEqualTo(200);
+        assertThat(operator.post("/actuator/deadletters", "{}").statusCode()).isEqualTo(200);
     }
 
     @Test

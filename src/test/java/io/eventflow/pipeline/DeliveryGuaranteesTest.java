@@ -1,7 +1,6 @@
 package io.eventflow.pipeline;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.UUID;
 
@@ -10,12 +9,12 @@ import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.LogLines;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.MessageBuilder;
-import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 
+import static io.eventflow.support.QueueMessages.event;
+import static io.eventflow.support.QueueMessages.publish;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,9 +32,9 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
         String event = event("passiveEvent", UUID.randomUUID(), null);
         String marker = event("passiveEvent", UUID.randomUUID(), null);
 
-        publish("topic1", event);
-        publish("topic1", event);
-        publish("topic1", marker);
+        publish(rabbit, "topic1", event);
+        publish(rabbit, "topic1", event);
+        publish(rabbit, "topic1", marker);
 
         // The marker was queued behind both copies: once it is stored, both copies were processed.
         await().atMost(PATIENCE).until(() -> jdbc.queryForObject(
@@ -49,12 +48,12 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
     void redeliveredActiveEventStoresOneRowInTopic2AndTopic3() {
         String event = event("activeEvent", UUID.randomUUID(), null);
 
-        publish("topic2", event);
-        publish("topic2", event);
+        publish(rabbit, "topic2", event);
+        publish(rabbit, "topic2", event);
 
         await().atMost(PATIENCE).until(() -> rows("topic3") >= 1 && depth("topic2") == 0 && depth("topic3") == 0);
         String marker = event("activeEvent", UUID.randomUUID(), null);
-        publish("topic2", marker);
+        publish(rabbit, "topic2", marker);
         await().atMost(PATIENCE).until(() -> rows("topic3") == 2);
         assertThat(rows("topic2")).isEqualTo(2);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM topic3 WHERE event_id = ?::uuid", Long.class, idOf(event))).isEqualTo(1);
@@ -62,7 +61,7 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
 
     @Test
     void messageThatIsNotJsonGoesToItsDeadLetterQueueWithTheReason() {
-        publish("topic1", "this is not an event");
+        publish(rabbit, "topic1", "this is not an event");
 
         Message dead = awaitDeadLetter("topic1.dlq");
         assertThat(new String(dead.getBody(), UTF_8)).isEqualTo("this is not an event");
@@ -74,7 +73,7 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
 
     @Test
     void eventOfTheWrongTypeGoesToTheDeadLetterQueue() {
-        publish("topic2", event("passiveEvent", UUID.randomUUID(), null));
+        publish(rabbit, "topic2", event("passiveEvent", UUID.randomUUID(), null));
 
         Message dead = awaitDeadLetter("topic2.dlq");
         assertThat(reason(dead)).contains("unexpected eventType 'passiveEvent'");
@@ -86,7 +85,7 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
     void tamperedCiphertextGoesToTheDeadLetterQueue() {
         byte[] garbage = new byte[40];
         new java.security.SecureRandom().nextBytes(garbage);
-        publish("topic3", event("activeEvent", UUID.randomUUID(), Base64.getEncoder().encodeToString(garbage)));
+        publish(rabbit, "topic3", event("activeEvent", UUID.randomUUID(), Base64.getEncoder().encodeToString(garbage)));
 
         Message dead = awaitDeadLetter("topic3.dlq");
         assertThat(reason(dead)).contains("wrong key or tampered");
@@ -95,9 +94,9 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
 
     @Test
     void poisonDoesNotHoldUpTheGoodMessagesBehindIt() {
-        publish("topic1", "{\"broken\":");
+        publish(rabbit, "topic1", "{\"broken\":");
         String good = event("passiveEvent", UUID.randomUUID(), null);
-        publish("topic1", good);
+        publish(rabbit, "topic1", good);
 
         await().atMost(PATIENCE).until(() -> rows("topic1") == 1);
         awaitDeadLetter("topic1.dlq");
@@ -107,7 +106,7 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
     void messageWhoseDeadLetterTheBrokerDoesNotTakeGoesBackToItsQueue() {
         amqp.deleteQueue("topic1.dlq");
         try (LogLines log = LogLines.of(DeadLetters.class)) {
-            publish("topic1", "not an event either");
+            publish(rabbit, "topic1", "not an event either");
             // The dead letter has no queue to go to: returned, so unconfirmed, so the message is requeued.
             await().atMost(PATIENCE).until(() -> log.contains("it went back to its queue"));
         } finally {
@@ -128,15 +127,6 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
         return reason.toString();
     }
 
-    private void publish(String queue, String body) {
-        rabbit.send("", queue, MessageBuilder.withBody(body.getBytes(UTF_8))
-                .setContentType("application/json").setDeliveryMode(MessageDeliveryMode.PERSISTENT).build());
-    }
-
-    private static String event(String type, UUID id, String secretValue) {
-        return "{\"eventId\":\"" + id + "\",\"eventType\":\"" + type + "\",\"create_date\":\"" + Instant.now()
-                + "\",\"batchId\":\"" + UUID.randomUUID() + "\"" + (secretValue == null ? "" : ",\"secretValue\":\"" + secretValue + "\"") + "}";
-    }
 
     private static String idOf(String event) {
         return event.substring(event.indexOf("\"eventId\":\"") + 11, event.indexOf("\"eventId\":\"") + 47);

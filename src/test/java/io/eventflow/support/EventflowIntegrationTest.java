@@ -1,9 +1,11 @@
 package io.eventflow.support;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import io.eventflow.infra.BrokerTopology;
+import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.amqp.core.AmqpAdmin;
@@ -19,16 +21,21 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The whole application on the broker and database of the run's mode: embedded by default, the machine's
- * RabbitMQ and PostgreSQL with {@code -Pexternal}. Each test starts from empty tables and queues.
+ * RabbitMQ and PostgreSQL with {@code -Pexternal}. Each test starts from empty tables and queues, once the previous
+ * test's deliveries are finished: a batch still being stored would otherwise land in the next test's empty tables.
  */
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 public abstract class EventflowIntegrationTest {
 
     public static final List<String> TABLES = List.of("topic1", "topic2", "topic3");
+    /** The routes a delivery passes through from its queue to its table or dead-letter queue. */
+    private static final List<String> DELIVERY_ROUTES = List.of("service1-topic1-batch", "service1-topic2-batch",
+            "service2-topic3-batch", "service1-topic1", "service1-topic2", "service2-topic3", "dead-letter");
 
     @Autowired
     protected TestRestTemplate http;
@@ -38,14 +45,25 @@ public abstract class EventflowIntegrationTest {
     protected AmqpAdmin amqp;
     @Autowired
     private DataSourceProperties dataSource;
+    @Autowired
+    private CamelContext pipeline;
 
     @BeforeEach
     void startEmpty() {
+        // Quiet for a while, not for one look: a batch waits up to eventflow.consumers.batch-wait-ms in its aggregator,
+        // where neither the broker nor the in-flight count sees it.
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .during(Duration.ofMillis(250)).until(this::noDeliveryInFlight);
         jdbc.execute("TRUNCATE topic1, topic2, topic3");
         for (String queue : BrokerTopology.QUEUES) {
             amqp.purgeQueue(queue, false);
             amqp.purgeQueue(queue + BrokerTopology.DLQ_SUFFIX, false);
         }
+    }
+
+    private boolean noDeliveryInFlight() {
+        return DELIVERY_ROUTES.stream().allMatch(route -> pipeline.getInflightRepository().size(route) == 0)
+                && BrokerTopology.QUEUES.stream().allMatch(queue -> depth(queue) <= 0);
     }
 
     protected ResponseEntity<Map> postEvents(String json) {

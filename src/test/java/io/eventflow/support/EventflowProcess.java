@@ -19,11 +19,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The packaged jar (target/eventflow-*.jar) run as a real process on ports of its own, its output in
- * {@code target/<name>.log}: what an operator starts, for the tests of several processes and of process faults.
+ * The packaged jar (target/eventflow-*.jar) run as a real process on ports of its own, with the JVM options the README
+ * recommends: what an operator starts, for the *IT tests of packaging, several processes and process faults, which
+ * failsafe runs after package.
  */
 public final class EventflowProcess implements AutoCloseable {
 
+    public static final boolean EMBEDDED = !"false".equals(System.getProperty("eventflow.embedded"));
+    /** The key of application-test.yml: test-only, never a default. */
+    public static final String TEST_CIPHER_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0=";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String name;
@@ -32,9 +36,9 @@ public final class EventflowProcess implements AutoCloseable {
     private final Path logFile;
     private final Process process;
 
-    private EventflowProcess(String name, List<String> args) throws IOException {
+    private EventflowProcess(String name, Path workDir, Path logFile, List<String> args) throws IOException {
         this.name = name;
-        this.logFile = Path.of("target", name + ".log");
+        this.logFile = logFile.toAbsolutePath();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m",
@@ -42,24 +46,46 @@ public final class EventflowProcess implements AutoCloseable {
                 "--server.port=" + appPort,
                 "--management.server.port=" + managementPort));
         command.addAll(args);
+        Files.createDirectories(workDir);
         this.process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(this.logFile.toFile()))
                 .start();
     }
 
-    /** Starts the jar with these arguments and returns at once; {@link #awaitReady()} waits for it. */
-    public static EventflowProcess launch(String name, List<String> args) throws IOException {
-        return new EventflowProcess(name, args);
+    /**
+     * Starts the jar in {@code workDir}, in the build's mode (external: the tests' database and a shared key; the
+     * embedded servers override both), output appended to {@code logFile}.
+     */
+    public static EventflowProcess start(Path workDir, Path logFile, List<String> args) throws IOException {
+        List<String> all = new ArrayList<>(List.of(
+                "--eventflow.embedded=" + EMBEDDED,
+                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/eventflow_test",
+                "--eventflow.cipher.key=" + TEST_CIPHER_KEY));
+        all.addAll(args);
+        return new EventflowProcess(workDir.getFileName().toString(), workDir, logFile, all);
     }
 
-    /** Ready: readiness UP on the management port (every route it runs started). */
+    /** Starts the jar in the build's folder with exactly these arguments, output in {@code target/<name>.log}. */
+    public static EventflowProcess launch(String name, List<String> args) throws IOException {
+        return new EventflowProcess(name, Path.of("."), Path.of("target", name + ".log"), args);
+    }
+
+    /** Ready: readiness UP on the management port (every route it runs started), failing at once if the process exits. */
     public EventflowProcess awaitReady() {
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> {
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
             assertThat(process.isAlive()).as(name + " exited; see " + logFile).isTrue();
             return status(managementPort, "/actuator/health/readiness") == 200;
         });
         return this;
+    }
+
+    /** Waits for the process to end by itself and gives its exit status. */
+    public int awaitExit(Duration atMost) throws InterruptedException {
+        assertThat(process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS))
+                .as("Eventflow still running %s after it was expected to exit; see %s", atMost, logFile).isTrue();
+        return process.exitValue();
     }
 
     public String name() {
@@ -74,22 +100,30 @@ public final class EventflowProcess implements AutoCloseable {
         return logFile;
     }
 
+    public String log() throws IOException {
+        return Files.readString(logFile);
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
 
     /** POST /api/events with a JSON body. */
     public HttpResponse<String> post(String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + appPort + "/api/events"))
+        return post("/api/events", json);
+    }
+
+    public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + appPort + path))
                         .timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The status of a GET on the application port. */
-    public int get(String path) throws IOException, InterruptedException {
-        return get(appPort, path).statusCode();
+    /** GET on the application port. */
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return get(appPort, path);
     }
 
     /** GET on the management port (health, Prometheus). */
@@ -109,7 +143,7 @@ public final class EventflowProcess implements AutoCloseable {
         process.destroyForcibly().waitFor();
     }
 
-    /** A graceful stop (SIGTERM), forced after 60 s. */
+    /** A graceful stop (SIGTERM), so an embedded PostgreSQL stops with it; forced after 60 s. */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {

@@ -1,0 +1,87 @@
+package io.eventflow.config;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.env.EnvironmentPostProcessor;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Where the routes, the migrations and the dashboard come from: the folder {@code eventflow.routes-dir} (default
+ * {@code routes}), {@code eventflow.migrations-dir} ({@code db}) and {@code eventflow.dashboard-dir}
+ * ({@code dashboard-static}) when it exists, else the copy packaged in the jar, so the jar alone runs anywhere.
+ * <p>
+ * A folder is used by its real path: Camel finds no route file under a symbolic link to a folder. The result
+ * becomes the defaults of Camel's, Flyway's and Spring MVC's own keys (lowest precedence: a value the user gives
+ * those keys wins); route reload only watches a folder, never the jar.
+ */
+public class PipelineFiles implements EnvironmentPostProcessor, Ordered {
+
+    public static final String PROPERTY_SOURCE_NAME = "eventflowPipelineFiles";
+    static final String ROUTES_PATTERN = "*.camel.yaml";
+
+    @Override
+    public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+        if (environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
+            return;
+        }
+        EventflowProperties properties = Binder.get(environment).bindOrCreate("eventflow", EventflowProperties.class);
+        Path routes = realFolder(properties.routesDir());
+        Path migrations = realFolder(properties.migrationsDir());
+        Path dashboard = realFolder(properties.dashboardDir());
+
+        Map<String, Object> defaults = new LinkedHashMap<>();
+        defaults.put("camel.main.routes-include-pattern",
+                routes == null ? "classpath:routes/" + ROUTES_PATTERN : "file:" + routes + "/" + ROUTES_PATTERN);
+        boolean reload = properties.routesReload() != null ? properties.routesReload() : properties.embedded();
+        defaults.put("camel.main.routes-reload-enabled", reload && routes != null);
+        if (routes != null) {
+            defaults.put("camel.main.routes-reload-directory", routes.toString());
+        }
+        defaults.put("spring.flyway.locations", migrations == null ? "classpath:db" : "filesystem:" + migrations);
+        defaults.put("spring.web.resources.static-locations",
+                (dashboard == null ? "classpath:/dashboard-static/" : "file:" + dashboard + "/")
+                        + ", classpath:/META-INF/resources/");
+        environment.getPropertySources().addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, defaults));
+    }
+
+    /** Where the running routes were loaded from, in words for the start-up log and refusals. */
+    public static String routesOrigin(Environment environment) {
+        String pattern = environment.getProperty("camel.main.routes-include-pattern", "");
+        if (pattern.startsWith("classpath:") && !pattern.contains(",")) {
+            EventflowProperties properties = Binder.get(environment).bindOrCreate("eventflow", EventflowProperties.class);
+            return "the routes packaged in the jar (" + pattern + "), as there is no folder "
+                    + Path.of(properties.routesDir()).toAbsolutePath().normalize() + " (eventflow.routes-dir)";
+        }
+        return pattern;
+    }
+
+    // After the config files are read (ConfigDataEnvironmentPostProcessor runs near the highest precedence), and
+    // before RoleSettings, which narrows the routes pattern set here to the process's roles.
+    @Override
+    public int getOrder() {
+        return Ordered.LOWEST_PRECEDENCE - 1;
+    }
+
+    /** The folder's real path (symbolic links resolved), or null when there is no such folder. */
+    private static Path realFolder(String name) {
+        Path folder = Path.of(name);
+        if (!Files.isDirectory(folder)) {
+            return null;
+        }
+        try {
+            return folder.toRealPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resolve the folder " + folder.toAbsolutePath(), e);
+        }
+    }
+}
