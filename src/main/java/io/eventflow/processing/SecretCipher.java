@@ -104,12 +104,14 @@ public class SecretCipher {
             byte[] generated = new byte[KEY_BYTES];
             new SecureRandom().nextBytes(generated);
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, Base64.getEncoder().encodeToString(generated), StandardOpenOption.CREATE_NEW);
             try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                // Owner-only from its creation: no moment when the key is in a file others may read.
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
+                Files.createFile(file);
                 LOG.debug("{} keeps the file system's default permissions", file);
             }
+            Files.writeString(file, Base64.getEncoder().encodeToString(generated), StandardOpenOption.TRUNCATE_EXISTING);
             LOG.warn("No eventflow.cipher.key set: generated one in {}. Processes on other hosts need the same key.", file.toAbsolutePath());
             return generated;
         } catch (IOException e) {

@@ -1,6 +1,15 @@
 package io.eventflow.processing;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.Map;
+
+import io.eventflow.config.EventflowProperties;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +56,18 @@ class SecretCipherTest {
     void garbageIsPoison() {
         assertThatThrownBy(() -> cipher.decrypt("not base64 !")).isInstanceOf(PoisonMessageException.class);
         assertThatThrownBy(() -> cipher.decrypt("c2hvcnQ=")).isInstanceOf(PoisonMessageException.class);
+    }
+
+    @Test
+    void aGeneratedKeyIsKeptOwnerOnlyAndReadBackByTheNextProcess(@TempDir Path dir) throws Exception {
+        Path keyFile = dir.resolve("keys").resolve("cipher.key");
+        EventflowProperties properties = new Binder(new MapConfigurationPropertySource(
+                Map.of("eventflow.cipher.key-file", keyFile.toString()))).bindOrCreate("eventflow", EventflowProperties.class);
+
+        String sealed = new SecretCipher(properties).encrypt("glacier");
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+        assertThat(new SecretCipher(properties).decrypt(sealed)).isEqualTo("glacier");
     }
 
     @Test
