@@ -36,7 +36,8 @@ class PackagedJarIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> storedIn(app, "topic3") == 3);
             assertThat(app.get("/").body()).contains("<html");
             awaitLogLine(app, "routes packaged in the jar (classpath:routes/*.camel.yaml)");
-            assertThat(app.log()).contains("Migrating schema \"public\" to version \"2");
+            // The migrations were found in the jar (a fresh database migrates them, an existing one validates them).
+            assertThat(app.log()).containsPattern("Successfully validated [1-9][0-9]* migrations");
         }
     }
 
