@@ -32,6 +32,8 @@ class ApiHttpEngineTest {
 
     private final DefaultCamelContext camel = new DefaultCamelContext();
     private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicInteger working = new AtomicInteger();
+    private final AtomicReference<Object> arrivedAt = new AtomicReference<>();
     private ApiHttpEngine engine;
 
     @AfterEach
@@ -43,23 +45,7 @@ class ApiHttpEngineTest {
 
     @Test
     void aRequestFindingEveryThreadAndQueueSlotTakenIsBusyAtOnceAndTheOthersCarryTheirArrival() throws Exception {
-        EventflowProperties properties = new Binder(new MapConfigurationPropertySource(
-                Map.of("eventflow.http.threads", "1", "eventflow.http.queue", "1"))).bindOrCreate("eventflow", EventflowProperties.class);
-        engine = new ApiHttpEngine(properties, new MockEnvironment(), new SimpleMeterRegistry());
-        camel.getRegistry().bind("platform-http-engine", engine);
-        AtomicInteger working = new AtomicInteger();
-        AtomicReference<Object> arrivedAt = new AtomicReference<>();
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("platform-http:/api/events").routeId("held").process(exchange -> {
-                    arrivedAt.compareAndSet(null, exchange.getProperty(ApiHttpEngine.ARRIVED_AT));
-                    working.incrementAndGet();
-                    release.await(10, TimeUnit.SECONDS);
-                });
-            }
-        });
-        camel.start();
+        startHeldRoute("platform-http:/api/events");
         SpringBootPlatformHttpConsumer consumer = (SpringBootPlatformHttpConsumer)
                 ((DefaultPlatformHttpConsumer) camel.getRoute("held").getConsumer()).getPlatformHttpConsumer();
 
@@ -87,25 +73,7 @@ class ApiHttpEngineTest {
 
     @Test
     void aRequestHandedOverDirectlyRunsItsRouteAndIsBusyAtOnceWhenThePoolIsFull() throws Exception {
-        EventflowProperties properties = new Binder(new MapConfigurationPropertySource(
-                Map.of("eventflow.http.threads", "1", "eventflow.http.queue", "1"))).bindOrCreate("eventflow", EventflowProperties.class);
-        engine = new ApiHttpEngine(properties, new MockEnvironment(), new SimpleMeterRegistry());
-        camel.getRegistry().bind("platform-http-engine", engine);
-        AtomicInteger working = new AtomicInteger();
-        AtomicReference<Object> arrivedAt = new AtomicReference<>();
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("platform-http:/api/events?httpMethodRestrict=POST").routeId("held").process(exchange -> {
-                    arrivedAt.compareAndSet(null, exchange.getProperty(ApiHttpEngine.ARRIVED_AT));
-                    working.incrementAndGet();
-                    release.await(10, TimeUnit.SECONDS);
-                    exchange.getMessage().setHeader("CamelHttpResponseCode", 202);
-                    exchange.getMessage().setBody("{\"accepted\": 1}");
-                });
-            }
-        });
-        camel.start();
+        startHeldRoute("platform-http:/api/events?httpMethodRestrict=POST");
 
         MockHttpServletRequest first = post();
         MockHttpServletResponse running = new MockHttpServletResponse();
@@ -135,6 +103,27 @@ class ApiHttpEngineTest {
         get.setMethod("GET");
         assertThat(engine.serveDirectly(get, new MockHttpServletResponse())).isFalse();
         assertThat(engine.serveDirectly(withPath("/api/other"), new MockHttpServletResponse())).isFalse();
+    }
+
+    /** An engine of one thread and one queue slot, and a route "held" that waits for {@link #release}, then answers 202. */
+    private void startHeldRoute(String uri) throws Exception {
+        EventflowProperties properties = new Binder(new MapConfigurationPropertySource(
+                Map.of("eventflow.http.threads", "1", "eventflow.http.queue", "1"))).bindOrCreate("eventflow", EventflowProperties.class);
+        engine = new ApiHttpEngine(properties, new MockEnvironment(), new SimpleMeterRegistry());
+        camel.getRegistry().bind("platform-http-engine", engine);
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(uri).routeId("held").process(exchange -> {
+                    arrivedAt.compareAndSet(null, exchange.getProperty(ApiHttpEngine.ARRIVED_AT));
+                    working.incrementAndGet();
+                    release.await(10, TimeUnit.SECONDS);
+                    exchange.getMessage().setHeader("CamelHttpResponseCode", 202);
+                    exchange.getMessage().setBody("{\"accepted\": 1}");
+                });
+            }
+        });
+        camel.start();
     }
 
     private static MockHttpServletRequest withPath(String path) {
