@@ -31,7 +31,7 @@ import org.springframework.stereotype.Component;
  * What the dead-letter queues hold, and the way back out of them.
  * <p>
  * Reading is a bounded browse: up to {@code eventflow.dead-letters.browse-max} messages of a {@code .dlq} are taken
- * unacknowledged on one channel, looked at, and given back together (nack with requeue), so nothing is consumed. While
+ * unacknowledged on one channel, looked at, and given back (nack with requeue), so nothing is consumed. While
  * a browse runs its messages are not ready (a depth read meanwhile is lower), and each browse counts as a delivery:
  * harmless, because the {@code .dlq} queues have no delivery limit and no dead-letter exchange of their own
  * ({@link BrokerTopology}). Browses and replays take turns, so one never sees the other's unacknowledged messages.
@@ -154,11 +154,12 @@ public class DeadLetterQueues {
 
     /**
      * Takes up to {@code bound} letters of {@code dlq} unacknowledged, in queue order, on one channel; acknowledges those
-     * {@code visit} moved and gives every other one back together at the end, whatever happens.
+     * {@code visit} moved and gives every other one back at the end, in order, whatever happens. Each is given back on
+     * its own: the embedded broker (Qpid) requeues only the named tag of a multiple nack and leaves the others held.
      */
     private void take(String dlq, int bound, Function<GetResponse, Verdict> visit) {
         channels.execute(channel -> {
-            long lastGivenBack = -1;
+            List<Long> givenBack = new ArrayList<>();
             try {
                 for (int i = 0; i < bound; i++) {
                     GetResponse letter = channel.basicGet(dlq, false);
@@ -170,15 +171,15 @@ public class DeadLetterQueues {
                     if (verdict == Verdict.MOVED) {
                         channel.basicAck(tag, false);
                     } else {
-                        lastGivenBack = tag;
+                        givenBack.add(tag);
                     }
                     if (verdict == Verdict.STOP) {
                         break;
                     }
                 }
             } finally {
-                if (lastGivenBack >= 0) {
-                    channel.basicNack(lastGivenBack, true, true);
+                for (long tag : givenBack) {
+                    channel.basicNack(tag, false, true);
                 }
             }
             return null;
