@@ -36,8 +36,7 @@ class ManagementCanonicalPaths {
                 throws ServletException, IOException {
             String decoded = request.getContextPath() + request.getServletPath()
                     + (request.getPathInfo() == null ? "" : request.getPathInfo());
-            // Component scanning also puts this filter on the application port, whose API decodes its own paths.
-            if (OpsSecurity.servedByManagementServer(request) && !decoded.equals(request.getRequestURI())) {
+            if (!decoded.equals(request.getRequestURI())) {
                 OpsSecurity.malformedRequest(request, response,
                         new RequestRejectedException("not a canonical path: " + request.getRequestURI()));
                 return;

@@ -41,6 +41,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -79,6 +80,8 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
     int applicationPort;
     @Autowired
     CamelContext camel;
+    @Autowired
+    ApplicationContext applicationContext;
     @Autowired
     CachingConnectionFactory connectionFactory;
 
@@ -174,6 +177,8 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
                 "/auth/config", "/jolokia")) {
             assertThat(app.get(path).statusCode()).as(path).isEqualTo(404);
         }
+        // The management port's own filters stay in its context: the API decodes and checks its paths itself.
+        assertThat(applicationContext.getBeanNamesForType(ManagementCanonicalPaths.class)).isEmpty();
     }
 
     @Test
