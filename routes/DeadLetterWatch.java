@@ -19,7 +19,8 @@ import org.springframework.amqp.core.QueueInformation;
  * It reads depths with a passive declare and consumes nothing.
  *
  * A Java DSL route: it keeps state between runs (the last depths) and registers meters, which in YAML would take a
- * bean of its own in src/main/java. Edited here, it reloads like the YAML routes.
+ * bean of its own in src/main/java. Edited here, it reloads like the YAML routes. It runs where Java routes compile
+ * (the source tree, not the packaged jar: README, "Java DSL routes"); nothing in the pipeline depends on it.
  */
 public class DeadLetterWatch extends RouteBuilder {
 

@@ -12,7 +12,6 @@ import java.util.Map;
 import javax.tools.ToolProvider;
 
 import org.apache.commons.logging.Log;
-
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.env.EnvironmentPostProcessor;
