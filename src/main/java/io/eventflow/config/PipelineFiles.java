@@ -2,14 +2,20 @@ package io.eventflow.config;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import javax.tools.ToolProvider;
+
+import org.apache.commons.logging.Log;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.env.EnvironmentPostProcessor;
+import org.springframework.boot.logging.DeferredLogFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
@@ -27,7 +33,14 @@ import org.springframework.core.env.MapPropertySource;
 public class PipelineFiles implements EnvironmentPostProcessor, Ordered {
 
     public static final String PROPERTY_SOURCE_NAME = "eventflowPipelineFiles";
-    static final String ROUTES_PATTERN = "*.camel.yaml";
+    static final String YAML_ROUTES = "*.camel.yaml";
+    static final String JAVA_ROUTES = "*.java";
+
+    private final Log log;
+
+    public PipelineFiles(DeferredLogFactory logs) {
+        this.log = logs.getLog(PipelineFiles.class);
+    }
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
@@ -39,9 +52,13 @@ public class PipelineFiles implements EnvironmentPostProcessor, Ordered {
         Path migrations = realFolder(properties.migrationsDir());
         Path dashboard = realFolder(properties.dashboardDir());
 
+        if (routes != null && !javaRoutesCompile() && hasJavaRoutes(routes)) {
+            log.warn("The Java DSL route files (" + JAVA_ROUTES + ") in " + routes + " are not loaded: this JVM cannot compile "
+                    + "them (a packaged jar, whose nested jars Camel 4.17's compiler cannot read, or a JRE without javac); "
+                    + "run from the source tree (./mvnw spring-boot:run) or write them in YAML");
+        }
         Map<String, Object> defaults = new LinkedHashMap<>();
-        defaults.put("camel.main.routes-include-pattern",
-                routes == null ? "classpath:routes/" + ROUTES_PATTERN : "file:" + routes + "/" + ROUTES_PATTERN);
+        defaults.put("camel.main.routes-include-pattern", routeFilesIn(routes == null ? "classpath:routes/" : "file:" + routes + "/"));
         boolean reload = properties.routesReload() != null ? properties.routesReload() : properties.embedded();
         defaults.put("camel.main.routes-reload-enabled", reload && routes != null);
         if (routes != null) {
@@ -54,10 +71,32 @@ public class PipelineFiles implements EnvironmentPostProcessor, Ordered {
         environment.getPropertySources().addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, defaults));
     }
 
+    /** {@code file:routes/} becomes {@code file:routes/*.camel.yaml,file:routes/*.java} (YAML only where Java cannot compile). */
+    static String routeFilesIn(String folder) {
+        return folder + YAML_ROUTES + (javaRoutesCompile() ? "," + folder + JAVA_ROUTES : "");
+    }
+
+    /**
+     * Whether Java DSL route files compile here: Camel compiles them with the JDK's compiler against the class path,
+     * which a JRE lacks and which inside the packaged jar (nested jars) Camel 4.17 cannot give it.
+     */
+    static boolean javaRoutesCompile() {
+        URL self = PipelineFiles.class.getResource("PipelineFiles.class");
+        return self != null && "file".equals(self.getProtocol()) && ToolProvider.getSystemJavaCompiler() != null;
+    }
+
+    private static boolean hasJavaRoutes(Path folder) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, JAVA_ROUTES)) {
+            return files.iterator().hasNext();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Where the running routes were loaded from, in words for the start-up log and refusals. */
     public static String routesOrigin(Environment environment) {
         String pattern = environment.getProperty("camel.main.routes-include-pattern", "");
-        if (pattern.startsWith("classpath:") && !pattern.contains(",")) {
+        if (pattern.equals(routeFilesIn("classpath:routes/"))) {
             EventflowProperties properties = Binder.get(environment).bindOrCreate("eventflow", EventflowProperties.class);
             return "the routes packaged in the jar (" + pattern + "), as there is no folder "
                     + Path.of(properties.routesDir()).toAbsolutePath().normalize() + " (eventflow.routes-dir)";

@@ -13,10 +13,10 @@ public enum Role {
     /** The HTTP ingest: validates, publishes to topic1 and topic2. */
     INGEST(List.of("ingest.camel.yaml", "errors.camel.yaml"), List.of("topic1", "topic2"), List.of("ingest-events")),
     /** Consumes topic1 and topic2, stores them, republishes topic2's events to topic3. */
-    SERVICE1(List.of("consumers.camel.yaml", "service1.camel.yaml"), List.of("topic1", "topic2", "topic3"),
+    SERVICE1(List.of("consumers.camel.yaml", "service1.camel.yaml", "DeadLetterWatch.java"), List.of("topic1", "topic2", "topic3"),
             List.of("service1-topic1", "service1-topic2", "dead-letter")),
     /** Consumes topic3 and stores it with the decrypted secret word. */
-    SERVICE2(List.of("consumers.camel.yaml", "service2.camel.yaml"), List.of("topic3"), List.of("service2-topic3", "dead-letter")),
+    SERVICE2(List.of("consumers.camel.yaml", "service2.camel.yaml", "DeadLetterWatch.java"), List.of("topic3"), List.of("service2-topic3", "dead-letter")),
     /** The dashboard's API and static page. */
     DASHBOARD(List.of("dashboard-api.camel.yaml", "errors.camel.yaml"), List.of(),
             List.of("dashboard-metrics", "dashboard-series", "dashboard-recent-events", "dashboard-event-trace"));

@@ -50,11 +50,17 @@ public class RoleSettings implements EnvironmentPostProcessor, Ordered {
         return EnumSet.copyOf(roles);
     }
 
-    /** {@code file:routes/*.camel.yaml} with roles ingest and dashboard: {@code file:routes/ingest.camel.yaml,...}. */
+    /**
+     * {@code file:routes/*.camel.yaml,file:routes/*.java} with roles ingest and dashboard: {@code file:routes/ingest.camel.yaml,...};
+     * their Java DSL files only when the pattern takes {@code *.java} (PipelineFiles leaves it out where they cannot compile).
+     */
     static String routesPattern(String configured, Set<Role> roles) {
-        String folder = configured.substring(0, configured.lastIndexOf('/') + 1);
+        String first = configured.split(",")[0];
+        String folder = first.substring(0, first.lastIndexOf('/') + 1);
+        boolean java = configured.contains(".java");
         Set<String> files = new LinkedHashSet<>();
-        roles.forEach(role -> role.routeFiles().forEach(file -> files.add(folder + file)));
+        roles.forEach(role -> role.routeFiles().stream().filter(file -> java || !file.endsWith(".java"))
+                .forEach(file -> files.add(folder + file)));
         return String.join(",", files);
     }
 

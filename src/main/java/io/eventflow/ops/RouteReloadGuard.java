@@ -69,7 +69,7 @@ class RouteReloadGuard implements CamelContextConfiguration {
 
         @Override
         public void onReload(String name, Resource resource) throws Exception {
-            if (!resource.getLocation().endsWith(".yaml")) {
+            if (!resource.getLocation().endsWith(".yaml") && !resource.getLocation().endsWith(".java")) {
                 camelReload.onReload(name, resource);
                 return;
             }

@@ -50,6 +50,14 @@ class RoleSettingsTest {
     }
 
     @Test
+    void theJavaDslRouteGoesWithTheServicesWhereJavaRoutesAreLoaded() {
+        assertThat(RoleSettings.routesPattern("file:routes/*.camel.yaml,file:routes/*.java", EnumSet.of(Role.SERVICE2)))
+                .isEqualTo("file:routes/consumers.camel.yaml,file:routes/service2.camel.yaml,file:routes/DeadLetterWatch.java");
+        assertThat(RoleSettings.routesPattern("file:routes/*.camel.yaml,file:routes/*.java", EnumSet.of(Role.INGEST)))
+                .isEqualTo("file:routes/ingest.camel.yaml,file:routes/errors.camel.yaml");
+    }
+
+    @Test
     void environmentVariableSpellingBindsAndAnUnknownRoleIsRefused() {
         environment.setProperty("eventflow.roles", "SERVICE2,dashboard");
         assertThat(RoleSettings.roles(environment)).containsExactly(Role.SERVICE2, Role.DASHBOARD);

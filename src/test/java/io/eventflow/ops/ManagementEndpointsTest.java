@@ -31,12 +31,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.infra.BrokerTopology;
 import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.LogLines;
+import io.eventflow.support.QueueMessages;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.test.spring.junit5.DisableJmx;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.web.server.LocalManagementPort;
@@ -50,8 +54,8 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 
 /**
- * Management as shipped: its own port on loopback, no login. Also watches a probe route file of its own, in a
- * reload directory of its own, so the pipeline's routes/ are never edited.
+ * Management as shipped: its own port on loopback, no login. Also watches a probe route file of its own and a copy of
+ * the Java DSL route routes/DeadLetterWatch.java, in a reload directory of its own, so the pipeline's routes/ are never edited.
  */
 @DisableJmx(false) // Camel tests turn JMX off by default; Jolokia and Hawtio read Camel's MBeans
 @AutoConfigureObservability(tracing = false) // Spring Boot tests leave out the Prometheus registry otherwise
@@ -64,11 +68,15 @@ import org.springframework.test.context.TestPropertySource;
         "spring.jmx.enabled=true",
         "eventflow.routes-reload=true",
         "camel.main.routes-reload-directory=" + ManagementEndpointsTest.RELOAD_DIR,
-        "camel.main.routes-include-pattern=file:routes/*.camel.yaml,file:" + ManagementEndpointsTest.RELOAD_DIR + "/*.camel.yaml"})
+        "camel.main.routes-include-pattern=file:routes/*.camel.yaml,file:" + ManagementEndpointsTest.RELOAD_DIR + "/*.camel.yaml,"
+                + "file:" + ManagementEndpointsTest.RELOAD_DIR + "/*.java"})
 class ManagementEndpointsTest extends EventflowIntegrationTest {
 
     static final String RELOAD_DIR = "target/test-routes/ops-reload";
     static final Path PROBE = Path.of(RELOAD_DIR, "probe.camel.yaml");
+    /** The shipped Java DSL route, copied, ticking every 100 ms instead of 15 s. */
+    static final Path JAVA_ROUTE = Path.of(RELOAD_DIR, "DeadLetterWatch.java");
+    private static final String SHIPPED_TIMER = "period=15000&delay=5000";
     private static final String CAMEL_ROUTES = "org.apache.camel:context=*,type=routes,name=*";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String GOOD_STEP = "to: direct:ops-reload-probe-sink";
@@ -84,11 +92,16 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
     ApplicationContext applicationContext;
     @Autowired
     CachingConnectionFactory connectionFactory;
+    @Autowired
+    RabbitTemplate rabbit;
+    @Autowired
+    MeterRegistry meters;
 
     @DynamicPropertySource
     static void probeRouteFile(DynamicPropertyRegistry registry) throws IOException {
         Files.createDirectories(PROBE.getParent());
         Files.writeString(PROBE, probeRoute("version 1", GOOD_STEP));
+        Files.writeString(JAVA_ROUTE, javaRoute("period=100&delay=0"));
     }
 
     @Test
@@ -259,6 +272,45 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
         } finally {
             Files.writeString(PROBE, probeRoute("version 1", GOOD_STEP));
         }
+    }
+
+    @Test
+    void javaRouteFileRunsAndIsReloadedAfterAnEditAndABrokenEditKeepsThePreviousRoute() throws Exception {
+        assertThat(camel.getRouteController().getRouteStatus("dead-letter-watch").isStarted()).isTrue();
+        QueueMessages.publish(rabbit, "topic1.dlq", "{}");
+        await().atMost(Duration.ofSeconds(30)).until(() -> deadLetterGauge("topic1.dlq") == 1);
+
+        try (LogLines reloadLog = LogLines.of(RouteReloadGuard.class)) {
+            Files.writeString(JAVA_ROUTE, javaRoute("period=150&delay=0"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> watchTimer().contains("period=150"));
+            // The reloaded route feeds the gauge registered by the first one.
+            QueueMessages.publish(rabbit, "topic1.dlq", "{}");
+            await().atMost(Duration.ofSeconds(30)).until(() -> deadLetterGauge("topic1.dlq") == 2);
+
+            // Does not compile.
+            Files.writeString(JAVA_ROUTE, javaRoute("period=200&delay=0").replace("extends RouteBuilder", "extends NoSuchBuilder"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> reloadLog.contains("not reloaded"));
+            assertThat(watchTimer()).contains("period=150");
+            assertThat(camel.getRouteController().getRouteStatus("dead-letter-watch").isStarted()).isTrue();
+        } finally {
+            Files.writeString(JAVA_ROUTE, javaRoute("period=100&delay=0"));
+        }
+    }
+
+    private static String javaRoute(String timer) throws IOException {
+        String shipped = Files.readString(Path.of("routes", "DeadLetterWatch.java"));
+        assertThat(shipped).contains(SHIPPED_TIMER);
+        return shipped.replace(SHIPPED_TIMER, timer);
+    }
+
+    private String watchTimer() {
+        Route route = camel.getRoute("dead-letter-watch");
+        return route == null ? "" : route.getEndpoint().getEndpointUri();
+    }
+
+    private double deadLetterGauge(String queue) {
+        Gauge gauge = meters.find("eventflow.dead.letters").tag("queue", queue).gauge();
+        return gauge == null ? Double.NaN : gauge.value();
     }
 
     private static String probeRoute(String description, String step) {

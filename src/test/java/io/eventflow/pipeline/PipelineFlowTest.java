@@ -1,13 +1,21 @@
 package io.eventflow.pipeline;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.processing.SecretCipher;
 import io.eventflow.support.EventflowIntegrationTest;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Navigate;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
+import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
+import org.apache.camel.processor.aggregate.AggregateProcessor;
+import org.apache.camel.spi.ThreadPoolProfile;
 import org.junit.jupiter.api.Test;
+import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
@@ -102,5 +110,40 @@ class PipelineFlowTest extends EventflowIntegrationTest {
         assertThat(((Number) row.get("total_time_ms")).longValue())
                 .isGreaterThanOrEqualTo(0)
                 .isCloseTo(((Number) row.get("elapsed_ms")).longValue(), org.assertj.core.data.Offset.offset(1L));
+    }
+
+    @Test
+    void everyQueueConsumerRunsWithTheTunedSettings() {
+        for (String routeId : List.of("service1-topic1-batch", "service1-topic2-batch", "service2-topic3-batch")) {
+            Route route = camel.getRoute(routeId);
+            SpringRabbitMQEndpoint endpoint = (SpringRabbitMQEndpoint) route.getEndpoint();
+            assertThat(endpoint.isAutoDeclare()).as(routeId).isFalse();
+            assertThat(endpoint.getMessageListenerContainerType()).as(routeId).isEqualTo("SMLC");
+            assertThat(endpoint.getAcknowledgeMode()).as(routeId).isEqualTo(AcknowledgeMode.MANUAL);
+            assertThat(endpoint.getConcurrentConsumers()).as(routeId).isEqualTo(2);
+            assertThat(endpoint.getPrefetchCount()).as(routeId).isEqualTo(500);
+            AggregateProcessor batches = aggregatorOf(route.navigate());
+            assertThat(batches.getCompletionSize()).as(routeId).isEqualTo(250);
+            assertThat(batches.getCompletionInterval()).as(routeId).isEqualTo(10);
+        }
+        ThreadPoolProfile storePool = camel.getExecutorServiceManager().getThreadPoolProfile("batchStorePool");
+        assertThat(storePool.getPoolSize()).isEqualTo(3);
+        assertThat(storePool.getMaxPoolSize()).isEqualTo(3);
+    }
+
+    private static AggregateProcessor aggregatorOf(Navigate<Processor> node) {
+        for (Processor processor : node.next()) {
+            if (processor instanceof AggregateProcessor aggregate) {
+                return aggregate;
+            }
+            if (processor instanceof Navigate<?> inner && inner.hasNext()) {
+                @SuppressWarnings("unchecked")
+                AggregateProcessor found = aggregatorOf((Navigate<Processor>) inner);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 }

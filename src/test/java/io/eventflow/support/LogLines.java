@@ -13,15 +13,19 @@ public final class LogLines implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    private LogLines(Class<?> type) {
-        logger = (Logger) LoggerFactory.getLogger(type);
+    private LogLines(String name) {
+        logger = (Logger) LoggerFactory.getLogger(name);
         appender.list = new CopyOnWriteArrayList<>(); // appended to by the logging thread, read by the test
         appender.start();
         logger.addAppender(appender);
     }
 
     public static LogLines of(Class<?> type) {
-        return new LogLines(type);
+        return new LogLines(type.getName());
+    }
+
+    public static LogLines of(String loggerName) {
+        return new LogLines(loggerName);
     }
 
     public long count(String text) {
