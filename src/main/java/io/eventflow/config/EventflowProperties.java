@@ -89,9 +89,16 @@ public record EventflowProperties(
     /**
      * The AES-256 key (base64 of 32 bytes) that encrypts the secret word between service 1 and 2. Empty: a key
      * is generated once and kept in {@code keyFile} (default {@code <data-dir>/cipher.key}), so every Eventflow
-     * process started in this folder shares it.
+     * process started in this folder shares it; outside the zero-install mode only with {@code allowGeneratedKey},
+     * as processes on other hosts could not open what this one sealed.
      */
-    public record Cipher(@DefaultValue("") String key, Path keyFile) {
+    public record Cipher(@DefaultValue("") String key, Path keyFile, @DefaultValue("false") boolean allowGeneratedKey) {
+
+        @Override
+        public String toString() {
+            return "Cipher[key=" + (key.isBlank() ? "" : "****") + ", keyFile=" + keyFile
+                    + ", allowGeneratedKey=" + allowGeneratedKey + "]";
+        }
     }
 
     /** The file the generated cipher key is kept in. */
