@@ -130,7 +130,8 @@ public record EventflowProperties(
      * The live dashboard: how often the page polls when the push stream is down, how often the stream pushes a
      * snapshot, the window of the latency statistics (capped at {@code statsMaxRows} newest rows, so a burst cannot
      * make one snapshot expensive), the window the current rate is measured over, and how old a sample of the queue
-     * depths may be before the broker is asked again.
+     * depths may be before the broker is asked again. The stream serves at most {@code streamMaxListeners} pages and
+     * drops one whose write has not finished within {@code streamSendTimeout} (it stopped reading).
      */
     public record Dashboard(
             @DefaultValue("5s") Duration refreshInterval,
@@ -138,7 +139,9 @@ public record EventflowProperties(
             @DefaultValue("5m") Duration statsWindow,
             @DefaultValue("10s") Duration rateWindow,
             @DefaultValue("50000") int statsMaxRows,
-            @DefaultValue("1s") Duration queueSampleMaxAge) {
+            @DefaultValue("1s") Duration queueSampleMaxAge,
+            @DefaultValue("50") int streamMaxListeners,
+            @DefaultValue("5s") Duration streamSendTimeout) {
     }
 
     /**
