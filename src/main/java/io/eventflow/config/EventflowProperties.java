@@ -131,7 +131,8 @@ public record EventflowProperties(
      * snapshot, the window of the latency statistics (capped at {@code statsMaxRows} newest rows, so a burst cannot
      * make one snapshot expensive), the window the current rate is measured over, and how old a sample of the queue
      * depths may be before the broker is asked again. The stream serves at most {@code streamMaxListeners} pages and
-     * drops one whose write has not finished within {@code streamSendTimeout} (it stopped reading).
+     * drops one whose write has not finished within {@code streamSendTimeout} (it stopped reading). The dashboard
+     * reads on a pool of its own, {@code dbPoolSize} connections whose statements are cancelled after {@code queryTimeout}.
      */
     public record Dashboard(
             @DefaultValue("5s") Duration refreshInterval,
@@ -141,7 +142,9 @@ public record EventflowProperties(
             @DefaultValue("50000") int statsMaxRows,
             @DefaultValue("1s") Duration queueSampleMaxAge,
             @DefaultValue("50") int streamMaxListeners,
-            @DefaultValue("5s") Duration streamSendTimeout) {
+            @DefaultValue("5s") Duration streamSendTimeout,
+            @DefaultValue("2") int dbPoolSize,
+            @DefaultValue("10s") Duration queryTimeout) {
     }
 
     /**
