@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 
 import io.eventflow.api.ProblemException;
@@ -41,6 +43,7 @@ public class ThroughputSeries {
     // A batch is stamped (processed_date) before its insert commits, normally milliseconds earlier.
     private static final Duration SETTLE = Duration.ofSeconds(10);
     private static final int SLICE_SECONDS = 300;
+    private static final int WAITED_RETRY_AFTER_SECONDS = 2;
 
     private static final String SERIES = Arrays.stream(EventTable.values())
             .map(t -> "SELECT '" + t.table() + "' AS topic,"
@@ -57,13 +60,15 @@ public class ThroughputSeries {
     /** bucket seconds -> bucket index -> the settled bucket's figures per topic */
     private final Map<Integer, Map<Long, Map<EventTable, Figures>>> settled = new ConcurrentHashMap<>();
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Duration queryTimeout;
     private volatile Map<String, Long> totals = Map.of();
 
     public ThroughputSeries(@Qualifier(DashboardDatabase.QUALIFIER) JdbcTemplate jdbc, EventflowProperties properties,
                             MeterRegistry meters) {
         this.jdbc = jdbc;
         this.answerMaxAge = properties.dashboard().refreshInterval();
+        this.queryTimeout = properties.dashboard().queryTimeout();
         this.queries = Counter.builder("eventflow.dashboard.series.queries")
                 .description("SQL statements /api/metrics/series sent to the database").register(meters);
     }
@@ -86,8 +91,14 @@ public class ThroughputSeries {
         if (answer != null && System.nanoTime() - answer.madeAt() < maxAgeNanos) {
             return answer.body();
         }
-        // Callers of one window wait for one reading instead of each running it.
-        synchronized (locks.computeIfAbsent(name, n -> new Object())) {
+        // Callers of one window wait for one reading instead of each running it, but no longer than one statement
+        // may take: they hold threads of the REST routes' pool, which the ingest shares.
+        ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
+        if (!acquire(lock)) {
+            throw ProblemException.unavailable("Series being read", "another request is reading the " + name
+                    + " window from the event store; try again shortly", WAITED_RETRY_AFTER_SECONDS);
+        }
+        try {
             answer = answers.get(name);
             if (answer != null && System.nanoTime() - answer.madeAt() < maxAgeNanos) {
                 return answer.body();
@@ -95,6 +106,17 @@ public class ThroughputSeries {
             Map<String, Object> body = DatabaseAccess.query(() -> read(name, spec[0], spec[1]));
             answers.put(name, new Answer(body, System.nanoTime()));
             return body;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean acquire(ReentrantLock lock) {
+        try {
+            return lock.tryLock(queryTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
