@@ -43,7 +43,7 @@ rabbitmqctl -q set_permissions -p "$VHOST" guest '.*' '.*' '.*'
 echo "== starting Eventflow on :$PORT (log: $WORK/app.log)"
 java -jar "$(ls target/eventflow-*.jar | head -1)" --server.port="$PORT" --eventflow.embedded=false \
   --spring.datasource.url="jdbc:postgresql://127.0.0.1:5432/$DB" --spring.rabbitmq.virtual-host="$VHOST" \
-  --eventflow.data-dir="$WORK/data" >"$WORK/app.log" 2>&1 &
+  --eventflow.data-dir="$WORK/data" --eventflow.cipher.key="$(head -c 32 /dev/urandom | base64)" >"$WORK/app.log" 2>&1 &
 APP_PID=$!
 for _ in $(seq 120); do
   curl -sf -o /dev/null "$URL" && break

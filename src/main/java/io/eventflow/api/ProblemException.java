@@ -56,6 +56,11 @@ public class ProblemException extends RuntimeException {
                 + "send the request again in " + NOT_READY_RETRY_AFTER_SECONDS + " s", Map.of("accepted", 0), NOT_READY_RETRY_AFTER_SECONDS);
     }
 
+    /** A 503 the client may retry after {@code retryAfterSeconds}: a bound of Eventflow's, not the client's fault. */
+    public static ProblemException unavailable(String title, String detail, int retryAfterSeconds) {
+        return new ProblemException(503, title, detail, Map.of(), retryAfterSeconds);
+    }
+
     /** Answers with this problem from outside a route (a servlet filter, the REST routes' pool). */
     public void writeTo(HttpServletResponse response) throws IOException {
         response.setStatus(status);

@@ -89,9 +89,16 @@ public record EventflowProperties(
     /**
      * The AES-256 key (base64 of 32 bytes) that encrypts the secret word between service 1 and 2. Empty: a key
      * is generated once and kept in {@code keyFile} (default {@code <data-dir>/cipher.key}), so every Eventflow
-     * process started in this folder shares it.
+     * process started in this folder shares it; outside the zero-install mode only with {@code allowGeneratedKey},
+     * as processes on other hosts could not open what this one sealed.
      */
-    public record Cipher(@DefaultValue("") String key, Path keyFile) {
+    public record Cipher(@DefaultValue("") String key, Path keyFile, @DefaultValue("false") boolean allowGeneratedKey) {
+
+        @Override
+        public String toString() {
+            return "Cipher[key=" + (key.isBlank() ? "" : "****") + ", keyFile=" + keyFile
+                    + ", allowGeneratedKey=" + allowGeneratedKey + "]";
+        }
     }
 
     /** The file the generated cipher key is kept in. */
@@ -123,7 +130,9 @@ public record EventflowProperties(
      * The live dashboard: how often the page polls when the push stream is down, how often the stream pushes a
      * snapshot, the window of the latency statistics (capped at {@code statsMaxRows} newest rows, so a burst cannot
      * make one snapshot expensive), the window the current rate is measured over, and how old a sample of the queue
-     * depths may be before the broker is asked again.
+     * depths may be before the broker is asked again. The stream serves at most {@code streamMaxListeners} pages and
+     * drops one whose write has not finished within {@code streamSendTimeout} (it stopped reading). The dashboard
+     * reads on a pool of its own, {@code dbPoolSize} connections whose statements are cancelled after {@code queryTimeout}.
      */
     public record Dashboard(
             @DefaultValue("5s") Duration refreshInterval,
@@ -131,7 +140,11 @@ public record EventflowProperties(
             @DefaultValue("5m") Duration statsWindow,
             @DefaultValue("10s") Duration rateWindow,
             @DefaultValue("50000") int statsMaxRows,
-            @DefaultValue("1s") Duration queueSampleMaxAge) {
+            @DefaultValue("1s") Duration queueSampleMaxAge,
+            @DefaultValue("50") int streamMaxListeners,
+            @DefaultValue("5s") Duration streamSendTimeout,
+            @DefaultValue("2") int dbPoolSize,
+            @DefaultValue("10s") Duration queryTimeout) {
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 
 import io.eventflow.api.ProblemException;
 import org.apache.camel.Header;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -39,7 +40,7 @@ public class EventLookup {
 
     private final JdbcTemplate jdbc;
 
-    public EventLookup(JdbcTemplate jdbc) {
+    public EventLookup(@Qualifier(DashboardDatabase.QUALIFIER) JdbcTemplate jdbc) {
         this.jdbc = jdbc;
     }
 

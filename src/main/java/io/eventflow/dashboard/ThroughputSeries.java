@@ -1,18 +1,27 @@
 package io.eventflow.dashboard;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 
 import io.eventflow.api.ProblemException;
+import io.eventflow.config.EventflowProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Header;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -20,25 +29,55 @@ import org.springframework.stereotype.Component;
  * Throughput and latency per topic in time buckets, for the dashboard's charts: {@code GET /api/metrics/series}.
  * Only a few fixed windows are offered, each cut into at most 60 buckets; the cost follows the rows inside the
  * window (through the processed_date index), not the table's history.
+ * <p>
+ * A bucket that ended more than {@link #SETTLE} ago no longer changes: it is read once, at most
+ * {@link #SLICE_SECONDS} of rows per statement (so each stays well inside the dashboard pool's statement timeout),
+ * and kept. Each call then reads only the buckets still filling, and one answer serves every caller of the window for
+ * {@code min(bucket, refresh-interval)}. A delete or truncate (the exact counts go down) clears what was kept.
  */
 @Component
 public class ThroughputSeries {
 
     /** window name -> {window seconds, bucket seconds} */
     private static final Map<String, int[]> WINDOWS = windows();
+    // A batch is stamped (processed_date) before its insert commits, normally milliseconds earlier.
+    private static final Duration SETTLE = Duration.ofSeconds(10);
+    private static final int SLICE_SECONDS = 300;
+    private static final int WAITED_RETRY_AFTER_SECONDS = 2;
 
     private static final String SERIES = Arrays.stream(EventTable.values())
             .map(t -> "SELECT '" + t.table() + "' AS topic,"
                     + " floor(extract(epoch FROM processed_date) / ?)::bigint AS bucket, count(*) AS n,"
                     + " avg(total_time_ms) AS avg_ms,"
                     + " percentile_cont(0.95) WITHIN GROUP (ORDER BY total_time_ms) AS p95_ms"
-                    + " FROM " + t.table() + " WHERE processed_date >= ? GROUP BY 2")
+                    + " FROM " + t.table() + " WHERE processed_date >= ? AND processed_date < ? GROUP BY 2")
             .collect(Collectors.joining(" UNION ALL "));
+    private static final String TOTALS = "SELECT topic, sum(rows) AS total FROM event_counts GROUP BY topic";
 
     private final JdbcTemplate jdbc;
+    private final Duration answerMaxAge;
+    private final Counter queries;
+    /** bucket seconds -> bucket index -> the settled bucket's figures per topic */
+    private final Map<Integer, Map<Long, Map<EventTable, Figures>>> settled = new ConcurrentHashMap<>();
+    private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Duration queryTimeout;
+    private volatile Map<String, Long> totals = Map.of();
 
-    public ThroughputSeries(JdbcTemplate jdbc) {
+    public ThroughputSeries(@Qualifier(DashboardDatabase.QUALIFIER) JdbcTemplate jdbc, EventflowProperties properties,
+                            MeterRegistry meters) {
         this.jdbc = jdbc;
+        this.answerMaxAge = properties.dashboard().refreshInterval();
+        this.queryTimeout = properties.dashboard().queryTimeout();
+        this.queries = Counter.builder("eventflow.dashboard.series.queries")
+                .description("SQL statements /api/metrics/series sent to the database").register(meters);
+    }
+
+    /** One bucket of one topic: rows, and their average and p95 latency. */
+    private record Figures(long rows, double avgMs, double p95Ms) {
+    }
+
+    private record Answer(Map<String, Object> body, long madeAt) {
     }
 
     public Map<String, Object> series(@Header("window") String window) {
@@ -47,60 +86,140 @@ public class ThroughputSeries {
         if (spec == null) {
             throw new ProblemException(400, "Unknown window", "window must be one of " + String.join(", ", WINDOWS.keySet()));
         }
-        int bucketSeconds = spec[1];
+        long maxAgeNanos = Math.min(Duration.ofSeconds(spec[1]).toNanos(), answerMaxAge.toNanos());
+        Answer answer = answers.get(name);
+        if (answer != null && System.nanoTime() - answer.madeAt() < maxAgeNanos) {
+            return answer.body();
+        }
+        // Callers of one window wait for one reading instead of each running it, but no longer than one statement
+        // may take: they hold threads of the REST routes' pool, which the ingest shares.
+        ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
+        if (!acquire(lock)) {
+            throw ProblemException.unavailable("Series being read", "another request is reading the " + name
+                    + " window from the event store; try again shortly", WAITED_RETRY_AFTER_SECONDS);
+        }
+        try {
+            answer = answers.get(name);
+            if (answer != null && System.nanoTime() - answer.madeAt() < maxAgeNanos) {
+                return answer.body();
+            }
+            Map<String, Object> body = DatabaseAccess.query(() -> read(name, spec[0], spec[1]));
+            answers.put(name, new Answer(body, System.nanoTime()));
+            return body;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean acquire(ReentrantLock lock) {
+        try {
+            return lock.tryLock(queryTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private Map<String, Object> read(String name, int windowSeconds, int bucketSeconds) {
+        forgetIfRowsWentAway();
         long nowSeconds = Instant.now().getEpochSecond();
         long lastBucket = Math.floorDiv(nowSeconds, bucketSeconds);
-        long firstBucket = lastBucket - spec[0] / bucketSeconds + 1;
-        int buckets = (int) (lastBucket - firstBucket + 1);
-        OffsetDateTime from = OffsetDateTime.ofInstant(Instant.ofEpochSecond(firstBucket * bucketSeconds), ZoneOffset.UTC);
+        long firstBucket = lastBucket - windowSeconds / bucketSeconds + 1;
+        // Buckets before this one ended at least SETTLE ago.
+        long firstOpen = Math.floorDiv(nowSeconds - SETTLE.toSeconds(), bucketSeconds);
+        Map<Long, Map<EventTable, Figures>> kept = settled.computeIfAbsent(bucketSeconds, b -> new ConcurrentHashMap<>());
+        kept.keySet().removeIf(bucket -> bucket < firstBucket);
 
-        Map<EventTable, Double[][]> values = new EnumMap<>(EventTable.class);
+        int sliceBuckets = Math.max(1, SLICE_SECONDS / bucketSeconds);
+        long bucket = firstBucket;
+        while (bucket < firstOpen) {
+            if (kept.containsKey(bucket)) {
+                bucket++;
+                continue;
+            }
+            long end = bucket;
+            while (end < firstOpen && end - bucket < sliceBuckets && !kept.containsKey(end)) {
+                end++;
+            }
+            Map<Long, Map<EventTable, Figures>> slice = query(bucketSeconds, bucket, end);
+            for (long b = bucket; b < end; b++) {
+                kept.put(b, slice.getOrDefault(b, Map.of()));
+            }
+            bucket = end;
+        }
+        Map<Long, Map<EventTable, Figures>> open = query(bucketSeconds, Math.max(firstOpen, firstBucket), lastBucket + 1);
+
+        List<Long> times = new ArrayList<>();
+        Map<EventTable, List<Double>[]> values = new EnumMap<>(EventTable.class);
         for (EventTable table : EventTable.values()) {
-            Double[] rate = new Double[buckets];
-            Arrays.fill(rate, 0.0);
-            values.put(table, new Double[][] {rate, new Double[buckets], new Double[buckets]});
+            values.put(table, new List[] {new ArrayList<Double>(), new ArrayList<Double>(), new ArrayList<Double>()});
         }
-        Object[] parameters = new Object[EventTable.values().length * 2];
-        for (int i = 0; i < EventTable.values().length; i++) {
-            parameters[i * 2] = bucketSeconds;
-            parameters[i * 2 + 1] = from;
-        }
-        DatabaseAccess.query(() -> {
-            jdbc.query(SERIES, rs -> {
-                int index = (int) (rs.getLong("bucket") - firstBucket);
-                if (index < 0 || index >= buckets) {
-                    return;
-                }
-                // The current bucket is still filling: its rate is over the seconds it has lasted so far.
-                long elapsed = index == buckets - 1 ? Math.max(1, nowSeconds - lastBucket * bucketSeconds + 1) : bucketSeconds;
-                Double[][] topic = values.get(EventTable.require(rs.getString("topic")));
-                topic[0][index] = rounded(rs.getLong("n") / (double) elapsed);
-                topic[1][index] = rounded(rs.getDouble("avg_ms"));
-                topic[2][index] = rounded(rs.getDouble("p95_ms"));
-            }, parameters);
-            return null;
-        });
-
-        List<Long> times = new ArrayList<>(buckets);
-        for (long bucket = firstBucket; bucket <= lastBucket; bucket++) {
-            times.add(bucket * bucketSeconds);
+        for (long b = firstBucket; b <= lastBucket; b++) {
+            times.add(b * bucketSeconds);
+            Map<EventTable, Figures> figures = b < firstOpen ? kept.getOrDefault(b, Map.of()) : open.getOrDefault(b, Map.of());
+            // The current bucket is still filling: its rate is over the seconds it has lasted so far.
+            long elapsed = b == lastBucket ? Math.max(1, nowSeconds - lastBucket * bucketSeconds + 1) : bucketSeconds;
+            for (EventTable table : EventTable.values()) {
+                Figures f = figures.get(table);
+                List<Double>[] series = values.get(table);
+                series[0].add(f == null ? 0.0 : rounded(f.rows() / (double) elapsed));
+                series[1].add(f == null ? null : rounded(f.avgMs()));
+                series[2].add(f == null ? null : rounded(f.p95Ms()));
+            }
         }
         Map<String, Object> topics = new LinkedHashMap<>();
         values.forEach((table, series) -> {
             Map<String, Object> topic = new LinkedHashMap<>();
-            topic.put("ratePerSec", Arrays.asList(series[0]));
-            topic.put("avgMs", Arrays.asList(series[1]));
-            topic.put("p95Ms", Arrays.asList(series[2]));
+            topic.put("ratePerSec", series[0]);
+            topic.put("avgMs", series[1]);
+            topic.put("p95Ms", series[2]);
             topics.put(table.table(), topic);
         });
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("window", name);
-        answer.put("windowSeconds", spec[0]);
+        answer.put("windowSeconds", windowSeconds);
         answer.put("bucketSeconds", bucketSeconds);
         answer.put("times", times);
         answer.put("topics", topics);
         answer.put("generatedAt", Instant.ofEpochSecond(nowSeconds).toString());
         return answer;
+    }
+
+    /** Buckets from {@code first} up to (not including) {@code end}, one statement. */
+    private Map<Long, Map<EventTable, Figures>> query(int bucketSeconds, long first, long end) {
+        Map<Long, Map<EventTable, Figures>> buckets = new HashMap<>();
+        if (first >= end) {
+            return buckets;
+        }
+        OffsetDateTime from = OffsetDateTime.ofInstant(Instant.ofEpochSecond(first * bucketSeconds), ZoneOffset.UTC);
+        OffsetDateTime to = OffsetDateTime.ofInstant(Instant.ofEpochSecond(end * bucketSeconds), ZoneOffset.UTC);
+        Object[] parameters = new Object[EventTable.values().length * 3];
+        for (int i = 0; i < EventTable.values().length; i++) {
+            parameters[i * 3] = bucketSeconds;
+            parameters[i * 3 + 1] = from;
+            parameters[i * 3 + 2] = to;
+        }
+        queries.increment();
+        jdbc.query(SERIES, rs -> {
+            buckets.computeIfAbsent(rs.getLong("bucket"), b -> new EnumMap<>(EventTable.class))
+                    .put(EventTable.require(rs.getString("topic")),
+                            new Figures(rs.getLong("n"), rs.getDouble("avg_ms"), rs.getDouble("p95_ms")));
+        }, parameters);
+        return buckets;
+    }
+
+    /** Rows only ever arrive, except by a delete or truncate: then the kept buckets may hold rows that are gone. */
+    private void forgetIfRowsWentAway() {
+        Map<String, Long> now = new HashMap<>();
+        queries.increment();
+        jdbc.query(TOTALS, rs -> {
+            now.put(rs.getString("topic"), rs.getLong("total"));
+        });
+        Map<String, Long> before = totals;
+        if (before.entrySet().stream().anyMatch(e -> now.getOrDefault(e.getKey(), 0L) < e.getValue())) {
+            settled.clear();
+        }
+        totals = now;
     }
 
     private static Double rounded(double value) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import io.eventflow.config.EventflowProperties;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -46,7 +47,7 @@ public class TopicStatistics {
     private final Duration rateWindow;
     private final int maxRows;
 
-    public TopicStatistics(JdbcTemplate jdbc, EventflowProperties properties) {
+    public TopicStatistics(@Qualifier(DashboardDatabase.QUALIFIER) JdbcTemplate jdbc, EventflowProperties properties) {
         this.jdbc = jdbc;
         this.window = properties.dashboard().statsWindow();
         this.rateWindow = properties.dashboard().rateWindow();

@@ -7,6 +7,8 @@ import java.util.Base64;
 import java.util.Map;
 
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.config.StartRefusedException;
+import io.eventflow.config.StartRefusedFailureAnalyzer;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -68,6 +70,49 @@ class SecretCipherTest {
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
         assertThat(new SecretCipher(properties).decrypt(sealed)).isEqualTo("glacier");
+    }
+
+    @Test
+    void refusesToStartWithoutAKeyOutsideTheZeroInstallMode(@TempDir Path dir) {
+        EventflowProperties properties = properties(Map.of("eventflow.embedded", "false",
+                "eventflow.cipher.key-file", dir.resolve("cipher.key").toString()));
+
+        assertThatThrownBy(() -> new SecretCipher(properties))
+                .isInstanceOf(StartRefusedException.class)
+                .satisfies(refusal -> assertThat(new StartRefusedFailureAnalyzer().analyze(refusal).getDescription())
+                        .contains("no cipher key").contains("EVENTFLOW_CIPHER_KEY"))
+                .satisfies(refusal -> assertThat(((StartRefusedException) refusal).action())
+                        .contains("eventflow.cipher.allow-generated-key=true"));
+        assertThat(dir.resolve("cipher.key")).doesNotExist();
+    }
+
+    @Test
+    void generatesAKeyOutsideTheZeroInstallModeOnlyWhenAllowed(@TempDir Path dir) {
+        EventflowProperties properties = properties(Map.of("eventflow.embedded", "false",
+                "eventflow.cipher.allow-generated-key", "true", "eventflow.cipher.key-file", dir.resolve("cipher.key").toString()));
+
+        assertThat(new SecretCipher(properties).decrypt(new SecretCipher(properties).encrypt("glacier"))).isEqualTo("glacier");
+    }
+
+    @Test
+    void aProcessThatNeitherSealsNorOpensNeedsNoKey(@TempDir Path dir) {
+        EventflowProperties properties = properties(Map.of("eventflow.embedded", "false", "eventflow.roles", "ingest,dashboard",
+                "eventflow.cipher.key-file", dir.resolve("cipher.key").toString()));
+
+        assertThat(new SecretCipher(properties).encrypt("glacier")).isNotEmpty();
+    }
+
+    @Test
+    void theKeyNeverAppearsInTheSettingsToString() {
+        String key = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0=";
+        EventflowProperties properties = properties(Map.of("eventflow.cipher.key", key));
+
+        assertThat(properties.toString()).contains("cipher=").doesNotContain(key);
+        assertThat(properties.cipher().toString()).doesNotContain(key);
+    }
+
+    private static EventflowProperties properties(Map<String, String> settings) {
+        return new Binder(new MapConfigurationPropertySource(settings)).bindOrCreate("eventflow", EventflowProperties.class);
     }
 
     @Test

@@ -3,12 +3,17 @@ package io.eventflow.infra.embedded;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -18,28 +23,47 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * A real PostgreSQL 14 server (zonky's binaries) started as a child process, listening on 127.0.0.1
- * only, its cluster kept under the data dir so rows survive a restart.
+ * only, its cluster kept under the data dir so rows survive a restart. Every role needs the password generated at
+ * the first start and kept owner-only in {@code passwordFile} (scram-sha-256): zonky's own {@code initdb -A trust}
+ * would let anyone on the machine in as superuser, to read the secret words or run {@code COPY ... TO PROGRAM}.
  */
 final class EmbeddedDatabase implements AutoCloseable {
 
     static final String DATABASE = "eventflow";
     static final String USERNAME = "eventflow";
+    private static final String SUPERUSER = "postgres";
+    private static final String HBA = """
+            # Written by Eventflow at every start: every role needs its password, kept in the data dir (postgres.password).
+            local all all scram-sha-256
+            host all all 127.0.0.1/32 scram-sha-256
+            host all all ::1/128 scram-sha-256
+            """;
 
     private final EmbeddedPostgres postgres;
     private final Path directory;
+    private final String password;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path directory) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path directory, String password) {
         this.postgres = postgres;
         this.directory = directory;
+        this.password = password;
     }
 
-    static EmbeddedDatabase start(Path directory, int requestedPort) throws Exception {
+    static EmbeddedDatabase start(Path directory, Path passwordFile, int requestedPort) throws Exception {
         Files.createDirectories(directory);
         stopOrphanedServer(directory);
+        String password = password(passwordFile);
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(directory)
                 .setCleanDataDirectory(false)
                 .setPort(requestedPort)
+                // initdb (a new cluster only): zonky's -A trust is overridden by the later --auth, and the superuser
+                // gets the password from the first byte.
+                .setLocaleConfig("auth", "scram-sha-256")
+                .setLocaleConfig("pwfile", passwordFile.toAbsolutePath().toString())
+                .setServerConfig("password_encryption", "scram-sha-256")
+                // zonky's readiness check logs in as the superuser.
+                .setConnectConfig("password", password)
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 // zonky turns this off for fast tests; an accepted event must survive a crash.
                 .setServerConfig("synchronous_commit", "on")
@@ -51,9 +75,10 @@ final class EmbeddedDatabase implements AutoCloseable {
                 .setPGStartupWait(Duration.ofSeconds(30))
                 .start();
         try {
-            createRoleAndDatabase(postgres);
-            return new EmbeddedDatabase(postgres, directory);
-        } catch (SQLException | RuntimeException e) {
+            createRoleAndDatabase(postgres, password);
+            requirePasswords(postgres, directory, password);
+            return new EmbeddedDatabase(postgres, directory, password);
+        } catch (SQLException | IOException | RuntimeException e) {
             postgres.close();
             throw e;
         }
@@ -71,22 +96,68 @@ final class EmbeddedDatabase implements AutoCloseable {
         return directory;
     }
 
+    String password() {
+        return password;
+    }
+
     @Override
     public void close() throws IOException {
         postgres.close();
     }
 
-    // The app runs as a plain owner of its database, not as the cluster's superuser.
-    private static void createRoleAndDatabase(EmbeddedPostgres postgres) throws SQLException {
-        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+    /** The password of the first start, or a new random one in a file that is owner-only from its creation. */
+    private static String password(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return Files.readString(file).trim();
+        }
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        String password = HexFormat.of().formatHex(bytes);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, password, StandardOpenOption.TRUNCATE_EXISTING);
+        return password;
+    }
+
+    // The app runs as a plain owner of its database, not as the cluster's superuser. The password is hex: safe inline.
+    private static void createRoleAndDatabase(EmbeddedPostgres postgres, String password) throws SQLException {
+        try (Connection connection = superuser(postgres, password);
              Statement statement = connection.createStatement()) {
+            statement.execute("ALTER ROLE " + SUPERUSER + " PASSWORD '" + password + "'");
             if (!exists(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", USERNAME)) {
                 statement.execute("CREATE ROLE " + USERNAME + " LOGIN");
             }
+            statement.execute("ALTER ROLE " + USERNAME + " PASSWORD '" + password + "'");
             if (!exists(connection, "SELECT 1 FROM pg_database WHERE datname = ?", DATABASE)) {
                 statement.execute("CREATE DATABASE " + DATABASE + " OWNER " + USERNAME + " ENCODING 'UTF8'");
             }
         }
+    }
+
+    /**
+     * A cluster created before Eventflow set passwords trusts every local user: its roles have just been given the
+     * password, so its pg_hba.conf can now ask for it. A new cluster already has these rules from initdb's --auth.
+     */
+    private static void requirePasswords(EmbeddedPostgres postgres, Path directory, String password)
+            throws IOException, SQLException {
+        Path hba = directory.resolve("pg_hba.conf");
+        if (Files.exists(hba) && Files.readString(hba).equals(HBA)) {
+            return;
+        }
+        Files.writeString(hba, HBA);
+        try (Connection connection = superuser(postgres, password);
+             Statement statement = connection.createStatement()) {
+            statement.execute("SELECT pg_reload_conf()");
+        }
+    }
+
+    private static Connection superuser(EmbeddedPostgres postgres, String password) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + SUPERUSER,
+                SUPERUSER, password);
     }
 
     private static boolean exists(Connection connection, String sql, String name) throws SQLException {

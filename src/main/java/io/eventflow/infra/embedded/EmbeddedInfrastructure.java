@@ -36,7 +36,8 @@ public final class EmbeddedInfrastructure implements DisposableBean {
                         + "virtual host '{}', data in {}, started in {} ms",
                         b.port(), EmbeddedBroker.VIRTUAL_HOST, b.directory(), ms)));
         CompletableFuture<EmbeddedDatabase> database = CompletableFuture.supplyAsync(() -> timed(
-                () -> EmbeddedDatabase.start(settings.postgresDir(), settings.embeddedPostgresPort()),
+                () -> EmbeddedDatabase.start(settings.postgresDir(), settings.postgresPasswordFile(),
+                        settings.embeddedPostgresPort()),
                 (d, ms) -> log.info("Embedded PostgreSQL 14 on 127.0.0.1:{}, database '{}', data in {}, "
                         + "started in {} ms", d.port(), EmbeddedDatabase.DATABASE, d.directory(), ms)));
         try {
@@ -65,12 +66,12 @@ public final class EmbeddedInfrastructure implements DisposableBean {
         properties.put("spring.rabbitmq.ssl.enabled", false);
         properties.put("spring.datasource.url", database.jdbcUrl());
         properties.put("spring.datasource.username", EmbeddedDatabase.USERNAME);
-        properties.put("spring.datasource.password", "");
+        properties.put("spring.datasource.password", database.password());
         properties.put("spring.datasource.driver-class-name", "org.postgresql.Driver");
         // Flyway would use its own url if one were given: point it at the same database.
         properties.put("spring.flyway.url", database.jdbcUrl());
         properties.put("spring.flyway.user", EmbeddedDatabase.USERNAME);
-        properties.put("spring.flyway.password", "");
+        properties.put("spring.flyway.password", database.password());
         return properties;
     }
 

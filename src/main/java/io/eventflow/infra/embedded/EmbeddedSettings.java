@@ -32,6 +32,11 @@ public record EmbeddedSettings(boolean embedded, Path dataDir, int embeddedBroke
         return dataDir.toAbsolutePath().normalize().resolve("postgres");
     }
 
+    /** Beside the cluster, not in it: initdb wants the cluster's folder empty and reads the password from here. */
+    Path postgresPasswordFile() {
+        return dataDir.toAbsolutePath().normalize().resolve("postgres.password");
+    }
+
     // The default port belongs to a real server the user may run; an embedded one must never take it.
     private static void checkPort(String key, int port, int forbidden) {
         if (port < 0 || port > 65535 || port == forbidden) {

@@ -10,13 +10,21 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.amqp.core.MessageDeliveryMode;
@@ -95,6 +103,54 @@ class EmbeddedModeTest {
             }
             assertThat(accepts(InetAddress.getLoopbackAddress(), brokerPort)).isTrue();
         }
+    }
+
+    @Test
+    void postgresAsksEveryRoleForThePasswordKeptOwnerOnly() throws Exception {
+        try (ConfigurableApplicationContext context = start(dataDir)) {
+            int port = context.getBean(EmbeddedInfrastructure.class).postgresPort();
+            Path passwordFile = dataDir.resolve("postgres.password");
+
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile))).isEqualTo("rw-------");
+            assertThat(context.getBean(JdbcTemplate.class).queryForObject("SELECT current_user", String.class))
+                    .isEqualTo("eventflow");
+            assertRefusedWithoutThePassword(port);
+            String password = Files.readString(passwordFile).trim();
+            try (Connection superuser = connect(port, "postgres", "postgres", password);
+                 Statement query = superuser.createStatement();
+                 ResultSet rules = query.executeQuery("SELECT DISTINCT auth_method FROM pg_hba_file_rules")) {
+                assertThat(rules.next()).isTrue();
+                assertThat(rules.getString(1)).isEqualTo("scram-sha-256");
+                assertThat(rules.next()).as("only scram-sha-256 rules").isFalse();
+            }
+        }
+    }
+
+    @Test
+    void aClusterThatTrustedEveryoneIsLockedOnItsNextStart() throws Exception {
+        // A cluster as Eventflow created it before it had a password: zonky's initdb -A trust.
+        EmbeddedPostgres.builder().setDataDirectory(dataDir.resolve("postgres")).setCleanDataDirectory(false)
+                .setRegisterShutdownHook(false).start().close();
+
+        try (ConfigurableApplicationContext context = start(dataDir)) {
+            assertThat(context.getBean(JdbcTemplate.class).queryForObject("SELECT 1", Integer.class)).isEqualTo(1);
+            assertRefusedWithoutThePassword(context.getBean(EmbeddedInfrastructure.class).postgresPort());
+        }
+    }
+
+    private static void assertRefusedWithoutThePassword(int port) {
+        for (String role : List.of("eventflow", "postgres")) {
+            for (String database : List.of("eventflow", "postgres")) {
+                assertThatThrownBy(() -> connect(port, role, database, "").close()).as("%s on %s without a password", role, database)
+                        .isInstanceOf(SQLException.class);
+                assertThatThrownBy(() -> connect(port, role, database, "wrong").close()).as("%s on %s with a wrong password", role, database)
+                        .isInstanceOf(SQLException.class).hasMessageContaining("password authentication failed");
+            }
+        }
+    }
+
+    private static Connection connect(int port, String role, String database, String password) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, role, password);
     }
 
     @Test

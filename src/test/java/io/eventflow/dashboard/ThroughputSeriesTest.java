@@ -1,0 +1,115 @@
+package io.eventflow.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.eventflow.support.EventflowIntegrationTest;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * {@code /api/metrics/series} reads on the dashboard's own pool with a statement timeout, and keeps what it read:
+ * a wide window asked for by many pages costs the consumers nothing, and asking again costs the database nothing.
+ */
+@DirtiesContext
+@TestPropertySource(properties = {
+        "eventflow.data-dir=target/test-data/dashboard-series",
+        "eventflow.dashboard.refresh-interval=1s",
+        "eventflow.dashboard.query-timeout=500ms"})
+class ThroughputSeriesTest extends EventflowIntegrationTest {
+
+    // Cold, 1 h in 60 s buckets: the totals, 12 slices of 5 minutes, the buckets still filling.
+    private static final int COLD_STATEMENTS = 14;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void aSecondCallInTheSameBucketDoesNotQueryTheDatabaseAgainAndLaterOnesReadOnlyTheOpenBuckets() {
+        jdbc.update("INSERT INTO topic1 (event_id, event_type, batch_id, create_date, processed_date, total_time_ms, event_data) "
+                + "SELECT gen_random_uuid(), 'passiveEvent', gen_random_uuid(), now() - interval '20 minutes', "
+                + "now() - interval '20 minutes' + i * interval '1 millisecond', 7, '{}' FROM generate_series(1, 100) AS i");
+        double statements = statements();
+        long borrowed = dashboardPoolBorrows();
+
+        ResponseEntity<Map> first = http.getForEntity("/api/metrics/series?window=1h", Map.class);
+        assertThat(first.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(statements() - statements).isGreaterThanOrEqualTo(COLD_STATEMENTS - 1);
+        assertThat(dashboardPoolBorrows()).isGreaterThan(borrowed);
+        List<Number> rates = ((Map<String, Map<String, List<Number>>>) first.getBody().get("topics")).get("topic1").get("ratePerSec");
+        // Rates are rounded to 0.1/s per 60 s bucket, and the 100 rows may straddle two buckets.
+        assertThat(rates.stream().mapToDouble(Number::doubleValue).sum() * 60).isCloseTo(100.0, within(6.0));
+
+        double afterFirst = statements();
+        long borrowedAfterFirst = dashboardPoolBorrows();
+        ResponseEntity<Map> second = http.getForEntity("/api/metrics/series?window=1h", Map.class);
+        assertThat(second.getBody()).isEqualTo(first.getBody());
+        assertThat(statements()).isEqualTo(afterFirst);
+        assertThat(dashboardPoolBorrows()).as("connections taken from the dashboard pool").isEqualTo(borrowedAfterFirst);
+
+        // Once the answer is older than refresh-interval, a call reads again: only the buckets still filling.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            http.getForEntity("/api/metrics/series?window=1h", Map.class);
+            return statements() > afterFirst;
+        });
+        assertThat(statements() - afterFirst).as("statements of a warm call").isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void consumersKeepStoringWhileManySeriesCallsHitTheStatementTimeout() throws Exception {
+        // A heavy minute half an hour ago: every read of the 1 h window over it outlasts the 500 ms statement timeout.
+        jdbc.update("INSERT INTO topic1 (event_id, event_type, batch_id, create_date, processed_date, total_time_ms, event_data) "
+                + "SELECT gen_random_uuid(), 'passiveEvent', gen_random_uuid(), now() - interval '30 minutes', "
+                + "now() - interval '30 minutes' + i * interval '100 microseconds', i % 100, '{}' FROM generate_series(1, 400000) AS i");
+        List<ResponseEntity<Map>> answers = new CopyOnWriteArrayList<>();
+        AtomicBoolean storm = new AtomicBoolean(true);
+        ExecutorService pages = Executors.newFixedThreadPool(24);
+        try {
+            for (int i = 0; i < 24; i++) {
+                pages.execute(() -> {
+                    while (storm.get()) {
+                        answers.add(http.getForEntity("/api/metrics/series?window=1h", Map.class));
+                    }
+                });
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> answers.size() >= 5);
+
+            postEvents("{\"eventType\":\"activeEvent\",\"count\":100}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> rows("topic3") == 100);
+        } finally {
+            storm.set(false);
+            pages.shutdown();
+            assertThat(pages.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        }
+
+        assertThat(answers).allSatisfy(answer -> assertThat(answer.getStatusCode().value()).isIn(200, 503));
+        assertThat(answers).anySatisfy(answer -> {
+            assertThat(answer.getStatusCode().value()).isEqualTo(503);
+            assertThat(answer.getBody()).containsEntry("title", "Query took too long");
+            assertThat(answer.getHeaders().getFirst("Retry-After")).isNotBlank();
+        });
+    }
+
+    private double statements() {
+        return meters.get("eventflow.dashboard.series.queries").counter().count();
+    }
+
+    private long dashboardPoolBorrows() {
+        return meters.get("hikaricp.connections.usage").tag("pool", "dashboard").timer().count();
+    }
+}
