@@ -42,14 +42,17 @@ public final class Traffic implements AutoCloseable {
     public static Target local(int port) {
         HttpClient http = HttpClient.newHttpClient();
         return new Target() {
+            @Override
             public String name() {
                 return "local-" + port;
             }
 
+            @Override
             public boolean isAlive() {
                 return true;
             }
 
+            @Override
             public HttpResponse<String> post(String json) throws IOException, InterruptedException {
                 return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/events"))
                         .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
