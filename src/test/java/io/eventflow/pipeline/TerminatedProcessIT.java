@@ -56,6 +56,7 @@ class TerminatedProcessIT {
     @Test
     void terminatedDuringAFlowLosesNothingAndASecondProcessStoresTheBacklog() throws Exception {
         FileSystemUtils.deleteRecursively(DATA_DIR);
+        Files.deleteIfExists(LOG_FILE); // the processes append to it: read only this run's lines
         if (!EMBEDDED) {
             database = own(OwnDatabase.create(NAME));
             vhost = own(OwnVhost.create(NAME));
@@ -74,8 +75,9 @@ class TerminatedProcessIT {
             System.out.println("TerminatedProcessIT: exited " + stopping.toMillis() + " ms after SIGTERM, "
                     + traffic.acceptedEvents() + " events accepted, " + stored + " rows stored before it");
         }
+        // Red when the shutdown had to be forced (e.g. camel.main.shutdown-timeout=1): in-flight batches were cut off.
         assertThat(first.log()).as("in-flight exchanges finished within Camel's shutdown timeout")
-                .doesNotContain("Forcing the remaining");
+                .doesNotContain("Timeout occurred during graceful shutdown");
 
         EventflowProcess second = own(start(List.of()));
         try (Connection connection = connect()) {
