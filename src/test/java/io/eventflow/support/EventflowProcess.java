@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
  * recommends: what an operator starts, for the *IT tests of packaging, several processes and process faults, which
  * failsafe runs after package.
  */
-public final class EventflowProcess implements AutoCloseable {
+public final class EventflowProcess implements AutoCloseable, Traffic.Target {
 
     public static final boolean EMBEDDED = !"false".equals(System.getProperty("eventflow.embedded"));
     /** The key of application-test.yml: test-only, never a default. */
@@ -88,6 +88,7 @@ public final class EventflowProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -104,11 +105,13 @@ public final class EventflowProcess implements AutoCloseable {
         return Files.readString(logFile);
     }
 
+    @Override
     public boolean isAlive() {
         return process.isAlive();
     }
 
     /** POST /api/events with a JSON body. */
+    @Override
     public HttpResponse<String> post(String json) throws IOException, InterruptedException {
         return post("/api/events", json);
     }
@@ -141,6 +144,17 @@ public final class EventflowProcess implements AutoCloseable {
     /** SIGKILL: no shutdown hook, no acknowledgement, no goodbye to the broker. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
+    }
+
+    /**
+     * SIGTERM, and the time the process took to exit by itself (failing if it was still running after {@code atMost}):
+     * what an orchestrator does to stop or move it.
+     */
+    public Duration terminate(Duration atMost) throws InterruptedException {
+        long asked = System.nanoTime();
+        process.destroy();
+        awaitExit(atMost);
+        return Duration.ofNanos(System.nanoTime() - asked);
     }
 
     /** A graceful stop (SIGTERM), so an embedded PostgreSQL stops with it; forced after 60 s. */

@@ -1,6 +1,10 @@
 package io.eventflow.support;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,6 +47,39 @@ public final class MachineServices {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted: rabbitmqctl eval " + expression, e);
+        }
+    }
+
+    /**
+     * A queue's figures on the machine's RabbitMQ node as {@code rabbitmqctl list_queues} gives them, e.g.
+     * {@code messages_unacknowledged} and {@code consumers}: what the broker itself counts.
+     */
+    public static Map<String, Long> rabbitmqQueue(String vhost, String queue, String... fields) {
+        List<String> command = new ArrayList<>(List.of(
+                "rabbitmqctl", "-q", "list_queues", "--no-table-headers", "-p", vhost, "name"));
+        command.addAll(List.of(fields));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+            for (String line : output.split("\n")) {
+                String[] columns = line.trim().split("\\s+");
+                if (columns[0].equals(queue)) {
+                    Map<String, Long> figures = new HashMap<>();
+                    for (int i = 0; i < fields.length; i++) {
+                        figures.put(fields[i], Long.parseLong(columns[i + 1]));
+                    }
+                    return figures;
+                }
+            }
+            throw new IllegalStateException("no queue " + queue + " in vhost " + vhost + ": " + output);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run rabbitmqctl", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
         }
     }
 

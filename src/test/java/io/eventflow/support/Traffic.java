@@ -1,6 +1,9 @@
 package io.eventflow.support;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,6 +29,38 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public final class Traffic implements AutoCloseable {
 
+    /** Where the traffic goes: an Eventflow process, or the application of a test's own context ({@link #local}). */
+    public interface Target {
+        String name();
+
+        boolean isAlive();
+
+        HttpResponse<String> post(String json) throws IOException, InterruptedException;
+    }
+
+    /** The Eventflow listening on {@code port} of this host, alive as long as the test runs. */
+    public static Target local(int port) {
+        HttpClient http = HttpClient.newHttpClient();
+        return new Target() {
+            @Override
+            public String name() {
+                return "local-" + port;
+            }
+
+            @Override
+            public boolean isAlive() {
+                return true;
+            }
+
+            @Override
+            public HttpResponse<String> post(String json) throws IOException, InterruptedException {
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/events"))
+                        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+            }
+        };
+    }
+
     private static final Pattern BATCH_ID = Pattern.compile("\"batchId\"\\s*:\\s*\"([0-9a-f-]{36})\"");
 
     private final Map<String, Integer> passiveBatches = new ConcurrentHashMap<>();
@@ -37,8 +72,8 @@ public final class Traffic implements AutoCloseable {
     private volatile boolean running = true;
 
     /** Starts one client per process: a request of {@code eventsPerRequest} events every {@code pause}. */
-    public Traffic(List<EventflowProcess> processes, int eventsPerRequest, Duration pause) {
-        for (EventflowProcess process : processes) {
+    public Traffic(List<? extends Target> processes, int eventsPerRequest, Duration pause) {
+        for (Target process : processes) {
             Thread client = new Thread(() -> send(process, eventsPerRequest, pause), "traffic-" + process.name());
             client.setDaemon(true);
             client.start();
@@ -46,7 +81,7 @@ public final class Traffic implements AutoCloseable {
         }
     }
 
-    private void send(EventflowProcess process, int events, Duration pause) {
+    private void send(Target process, int events, Duration pause) {
         for (long n = 0; running && process.isAlive(); n++) {
             boolean active = n % 3 == 2;
             String type = active ? "activeEvent" : "passiveEvent";
@@ -124,6 +159,25 @@ public final class Traffic implements AutoCloseable {
         assertThat(storedOnce(database, "topic1", passiveBatches)).as("topic1: accepted batches stored wrongly (batch=stored rows)").isEmpty();
         assertThat(storedOnce(database, "topic2", activeBatches)).as("topic2: accepted batches stored wrongly").isEmpty();
         assertThat(storedOnce(database, "topic3", activeBatches)).as("topic3: accepted batches stored wrongly").isEmpty();
+    }
+
+    /**
+     * For traffic that nothing refused: each table holds exactly the accepted events, counted in rows (topic1 the passive
+     * ones, topic2 and topic3 the active ones), and every accepted batch exactly its events.
+     */
+    public void assertTablesHoldExactlyTheAcceptedEvents(Connection database) throws SQLException {
+        assertThat(refusals()).as("requests refused; their events may be stored or not").isZero();
+        assertThat(rows(database, "topic1")).as("rows of topic1 against accepted passive events").isEqualTo(acceptedPassiveEvents());
+        assertThat(rows(database, "topic2")).as("rows of topic2 against accepted active events").isEqualTo(acceptedActiveEvents());
+        assertThat(rows(database, "topic3")).as("rows of topic3 against accepted active events").isEqualTo(acceptedActiveEvents());
+        assertEveryAcceptedEventStoredOnce(database);
+    }
+
+    private static long rows(Connection database, String table) throws SQLException {
+        try (Statement statement = database.createStatement(); ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     private static Map<String, Long> storedOnce(Connection database, String table, Map<String, Integer> batches) throws SQLException {
