@@ -14,18 +14,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.api.ApiHttpEngine;
 import io.eventflow.config.EventflowProperties;
 import io.eventflow.infra.ConfirmedPublisher;
+import io.eventflow.support.NoHttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Consumer;
-import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.RestConfiguration;
-import org.apache.camel.spi.RestConsumerFactory;
-import org.apache.camel.support.DefaultComponent;
-import org.apache.camel.support.DefaultConsumer;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.AfterEach;
@@ -240,21 +234,6 @@ class IngestRouteTest {
                 }
             }
             return outcome.apply(bodies);
-        }
-    }
-
-    /** The REST DSL needs a consumer factory; these tests call the route directly, so it listens nowhere. */
-    static final class NoHttpServer extends DefaultComponent implements RestConsumerFactory {
-
-        @Override
-        protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) {
-            throw new UnsupportedOperationException(uri);
-        }
-
-        @Override
-        public Consumer createConsumer(CamelContext camelContext, Processor processor, String verb, String basePath,
-                String uriTemplate, String consumes, String produces, RestConfiguration configuration, Map<String, Object> parameters) {
-            return new DefaultConsumer(camelContext.getEndpoint("direct:unused-" + (basePath + uriTemplate).replace('/', '-')), processor);
         }
     }
 }

@@ -22,18 +22,12 @@ import io.eventflow.processing.SecretCipher;
 import io.eventflow.processing.SecretEnricher;
 import io.eventflow.processing.SecretWords;
 import io.eventflow.processing.TransientFault;
+import io.eventflow.support.NoHttpServer;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Consumer;
-import org.apache.camel.Endpoint;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.Processor;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.RestConfiguration;
-import org.apache.camel.spi.RestConsumerFactory;
 import org.apache.camel.spi.ThreadPoolProfile;
-import org.apache.camel.support.DefaultComponent;
-import org.apache.camel.support.DefaultConsumer;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.springframework.amqp.core.Message;
@@ -174,21 +168,6 @@ final class RouteFiles {
                         message.getMessageProperties().getHeaders());
             }
             return new Outcome(messages.size(), null);
-        }
-    }
-
-    /** The REST DSL needs a consumer factory; these tests call the routes directly, so it listens nowhere. */
-    static final class NoHttpServer extends DefaultComponent implements RestConsumerFactory {
-
-        @Override
-        protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) {
-            throw new UnsupportedOperationException(uri);
-        }
-
-        @Override
-        public Consumer createConsumer(CamelContext camelContext, Processor processor, String verb, String basePath,
-                String uriTemplate, String consumes, String produces, RestConfiguration configuration, Map<String, Object> parameters) {
-            return new DefaultConsumer(camelContext.getEndpoint("direct:unused-" + (basePath + uriTemplate).replace('/', '-')), processor);
         }
     }
 }
