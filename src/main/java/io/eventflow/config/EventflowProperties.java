@@ -82,8 +82,10 @@ public record EventflowProperties(
     /**
      * What the broker is. {@code auto} asks the broker for its product name at start; {@code rabbitmq} adds
      * quorum queues and broker-side dead-lettering as a safety net, {@code generic} declares plain durable queues.
+     * {@code publisherChannels}: the channels every publish goes out on (infra/ConfirmedPublisher).
      */
-    public record Broker(@DefaultValue("auto") String flavor, @DefaultValue("10") int deliveryLimit) {
+    public record Broker(@DefaultValue("auto") String flavor, @DefaultValue("10") int deliveryLimit,
+                         @DefaultValue("2") int publisherChannels) {
     }
 
     /**
