@@ -76,6 +76,23 @@ class ThroughputSeriesTest extends EventflowIntegrationTest {
     }
 
     @Test
+    void aSettledBucketReportsTheAverageAndTheP95ThatPercentileContGivesForItsRows() {
+        // 1,000 rows in one minute, latencies spread so that the 95th percentile falls between two different values.
+        jdbc.update("INSERT INTO topic1 (event_id, event_type, batch_id, create_date, processed_date, total_time_ms, event_data) "
+                + "SELECT gen_random_uuid(), 'passiveEvent', gen_random_uuid(), now(), "
+                + "date_trunc('minute', now() - interval '20 minutes') + i * interval '1 millisecond', i * i % 997, '{}' "
+                + "FROM generate_series(1, 1000) AS i");
+        Map<String, Object> expected = jdbc.queryForMap("SELECT extract(epoch FROM date_trunc('minute', min(processed_date)))::bigint AS bucket, "
+                + "avg(total_time_ms)::float8 AS avg_ms, percentile_cont(0.95) WITHIN GROUP (ORDER BY total_time_ms) AS p95_ms FROM topic1");
+
+        Map<String, Object> body = http.getForEntity("/api/metrics/series?window=1h", Map.class).getBody();
+        int at = ((List<Number>) body.get("times")).stream().map(Number::longValue).toList().indexOf(((Number) expected.get("bucket")).longValue());
+        Map<String, List<Number>> topic1 = ((Map<String, Map<String, List<Number>>>) body.get("topics")).get("topic1");
+        assertThat(topic1.get("avgMs").get(at).doubleValue()).isEqualTo(Math.round((double) expected.get("avg_ms") * 10) / 10.0);
+        assertThat(topic1.get("p95Ms").get(at).doubleValue()).isEqualTo(Math.round((double) expected.get("p95_ms") * 10) / 10.0);
+    }
+
+    @Test
     void consumersKeepStoringWhileManySeriesCallsHitTheStatementTimeout() throws Exception {
         // A read of topic1 that cannot finish: an exclusive lock held by another transaction makes every series read
         // outlast the 500 ms statement timeout, on a fast database as on a slow one. The pipeline below stores
