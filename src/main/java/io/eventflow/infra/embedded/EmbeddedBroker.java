@@ -53,6 +53,11 @@ final class EmbeddedBroker implements AutoCloseable {
         context.put("eventflow.broker.username", USERNAME);
         context.put("eventflow.broker.password", password);
         context.put("eventflow.broker.store_path", directory.resolve("bdb").toString());
+        // Qpid sizes a virtual host's connection threads for a server (at least 64 and 8 selectors); Eventflow's own
+        // two connections need a few. 64 idle threads cost their stacks and the malloc arenas under the 512 MB target.
+        int ioThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        context.put("virtualhost.connectionThreadPool.size", Integer.toString(ioThreads));
+        context.put("virtualhost.connectionThreadPool.numberOfSelectors", "1");
 
         Map<String, Object> attributes = new HashMap<>();
         attributes.put(SystemConfig.TYPE, "Memory");
