@@ -77,6 +77,26 @@ public record EventflowProperties(
             @DefaultValue("250") int batchSize,
             @DefaultValue("10") int batchWaitMs,
             @DefaultValue("3") int storeThreads) {
+
+        /** AMQP carries a consumer's prefetch in 16 bits: RabbitMQ drops a connection that asks for more. */
+        static final int MAX_PREFETCH = 65535;
+
+        public Consumers {
+            if (prefetch < 1 || prefetch > MAX_PREFETCH) {
+                throw new StartRefusedException("eventflow.consumers.prefetch is " + prefetch + ", outside 1.." + MAX_PREFETCH
+                        + " (AMQP's 16-bit field)", "Set eventflow.consumers.prefetch between 1 and " + MAX_PREFETCH + ".");
+            }
+            requirePositive("concurrency", concurrency);
+            requirePositive("batch-size", batchSize);
+            requirePositive("batch-wait-ms", batchWaitMs);
+            requirePositive("store-threads", storeThreads);
+        }
+
+        private static void requirePositive(String key, int value) {
+            if (value < 1) {
+                throw new StartRefusedException("eventflow.consumers." + key + " is " + value, "Set it to 1 or more.");
+            }
+        }
     }
 
     /**
