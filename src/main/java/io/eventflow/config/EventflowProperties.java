@@ -106,6 +106,13 @@ public record EventflowProperties(
      */
     public record Broker(@DefaultValue("auto") String flavor, @DefaultValue("10") int deliveryLimit,
                          @DefaultValue("2") int publisherChannels) {
+
+        public Broker {
+            if (publisherChannels < 1) {
+                throw new StartRefusedException("eventflow.broker.publisher-channels is " + publisherChannels
+                        + ": nothing could be published", "Set it to 1 or more.");
+            }
+        }
     }
 
     /**

@@ -39,6 +39,13 @@ class ConsumerSettingsTest {
         }
     }
 
+    @Test
+    void noPublisherChannelRefusesTheStart() {
+        assertThatThrownBy(() -> new Binder(new MapConfigurationPropertySource(Map.of("eventflow.broker.publisher-channels", "0")))
+                .bindOrCreate("eventflow.broker", EventflowProperties.Broker.class)).rootCause()
+                .isInstanceOf(StartRefusedException.class).hasMessageContaining("eventflow.broker.publisher-channels is 0");
+    }
+
     private static EventflowProperties.Consumers bind(Map<String, String> settings) {
         return new Binder(new MapConfigurationPropertySource(settings))
                 .bindOrCreate("eventflow.consumers", EventflowProperties.Consumers.class);
