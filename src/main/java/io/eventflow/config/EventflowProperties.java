@@ -86,16 +86,10 @@ public record EventflowProperties(
                 throw new StartRefusedException("eventflow.consumers.prefetch is " + prefetch + ", outside 1.." + MAX_PREFETCH
                         + " (AMQP's 16-bit field)", "Set eventflow.consumers.prefetch between 1 and " + MAX_PREFETCH + ".");
             }
-            requirePositive("concurrency", concurrency);
-            requirePositive("batch-size", batchSize);
-            requirePositive("batch-wait-ms", batchWaitMs);
-            requirePositive("store-threads", storeThreads);
-        }
-
-        private static void requirePositive(String key, int value) {
-            if (value < 1) {
-                throw new StartRefusedException("eventflow.consumers." + key + " is " + value, "Set it to 1 or more.");
-            }
+            requirePositive("eventflow.consumers.concurrency", concurrency);
+            requirePositive("eventflow.consumers.batch-size", batchSize);
+            requirePositive("eventflow.consumers.batch-wait-ms", batchWaitMs);
+            requirePositive("eventflow.consumers.store-threads", storeThreads);
         }
     }
 
@@ -108,10 +102,7 @@ public record EventflowProperties(
                          @DefaultValue("2") int publisherChannels) {
 
         public Broker {
-            if (publisherChannels < 1) {
-                throw new StartRefusedException("eventflow.broker.publisher-channels is " + publisherChannels
-                        + ": nothing could be published", "Set it to 1 or more.");
-            }
+            requirePositive("eventflow.broker.publisher-channels", publisherChannels);
         }
     }
 
@@ -181,5 +172,12 @@ public record EventflowProperties(
      * per listing, from the oldest; the newest shown are the newest of those.
      */
     public record DeadLetterBrowse(@DefaultValue("1000") int browseMax) {
+    }
+
+    /** A count Eventflow cannot work with at 0 (no thread, no channel, no batch) refuses the start. */
+    private static void requirePositive(String key, int value) {
+        if (value < 1) {
+            throw new StartRefusedException(key + " is " + value, "Set it to 1 or more.");
+        }
     }
 }

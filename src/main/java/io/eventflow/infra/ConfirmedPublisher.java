@@ -54,6 +54,7 @@ public class ConfirmedPublisher implements DisposableBean {
         this(connectionFactory, properties.broker().publisherChannels());
     }
 
+    /** For tests that replace the publishing: one sender, started only if they publish through it. */
     public ConfirmedPublisher(ConnectionFactory connectionFactory) {
         this(connectionFactory, 1);
     }
