@@ -1,8 +1,8 @@
 // Eventflow dashboard: metrics pushed over SSE (/api/metrics/stream), polling /api/metrics as the fallback,
 // charts from /api/metrics/series (uPlot, served from its WebJar), a traffic simulator, event lookup and the newest
-// dead letters (/api/deadletters).
-const TOPICS = ['topic1', 'topic2', 'topic3'];
-const COLORS = { topic1: '#1a5fb4', topic2: '#c64600', topic3: '#26a269' };
+// dead letters (/api/deadletters). The topics are not written here: the cards, selectors and chart series are built from
+// the topics /api/metrics describes.
+const PALETTE = ['#1a5fb4', '#c64600', '#26a269', '#813d9c', '#986a44'];
 const STALE_AFTER_REFRESHES = 3;
 
 const $ = (selector) => document.querySelector(selector);
@@ -14,6 +14,7 @@ let lastStreamAt = 0;
 let streamOpen = false;
 let problemText = null;
 let charts = null;
+let topics = [];  // from the first metrics, in pipeline order: {name, label, eventType, ingested, feeds, color, ...}
 
 // ---- HTTP ----------------------------------------------------------------------------------------------
 
@@ -84,14 +85,66 @@ function ms(value) {
   return value === null || value === undefined ? '–' : `${number.format(value)} ms`;
 }
 
+function node(tag, text, id) {
+  const created = document.createElement(tag);
+  if (text !== undefined) {
+    created.textContent = text;
+  }
+  if (id) {
+    created.id = id;
+  }
+  return created;
+}
+
+function option(value, text) {
+  const created = node('option', text);
+  created.value = value;
+  return created;
+}
+
+function card(topic) {
+  const article = node('article', undefined, `card-${topic.name}`);
+  article.className = 'card';
+  const title = node('h3', `${topic.name} `);
+  title.append(node('small', topic.label));
+  const figures = node('dl');
+  for (const [key, name] of [['count', 'Processed'], ['avg', 'Avg latency'], ['p95', 'p95 latency'], ['rate', 'Rate']]) {
+    const figure = node('div');
+    figure.append(node('dt', name), node('dd', '–', `${key}-${topic.name}`));
+    figures.append(figure);
+  }
+  article.append(title, figures);
+  return article;
+}
+
+// The topics an event of this one goes through: topic2's active events go on to topic3.
+function path(topic) {
+  return [topic.name, ...topic.feeds.flatMap((next) => path(topics.find((t) => t.name === next)))];
+}
+
+// Built once, from the first answer: the topics do not change while the application runs.
+function layout(metrics) {
+  if (topics.length) {
+    return;
+  }
+  topics = Object.entries(metrics.topics).map(([name, topic], i) => ({ ...topic, name, color: PALETTE[i % PALETTE.length] }));
+  $('#cards').replaceChildren(...topics.map(card));
+  $('#simulator select[name=eventType]').replaceChildren(...topics.filter((topic) => topic.ingested)
+    .map((topic) => option(topic.eventType, `${topic.eventType.replace(/Event$/, '')} (${path(topic).join(' → ')})`)));
+  $('#recent-topic').replaceChildren(...topics.map((topic) => option(topic.name, topic.name)));
+  // The end of the pipeline: its events went through every stage.
+  $('#recent-topic').value = topics[topics.length - 1].name;
+}
+
 function renderMetrics(metrics) {
   refreshMs = metrics.refreshIntervalMs || refreshMs;
-  for (const topic of TOPICS) {
-    const stats = metrics.topics[topic];
-    $(`#count-${topic}`).textContent = number.format(stats.count);
-    $(`#avg-${topic}`).textContent = ms(stats.avgMs);
-    $(`#p95-${topic}`).textContent = ms(stats.p95Ms);
-    $(`#rate-${topic}`).textContent = `${number.format(stats.ratePerSec)}/s`;
+  layout(metrics);
+  for (const { name } of topics) {
+    const stats = metrics.topics[name];
+    $(`#count-${name}`).textContent = number.format(stats.count);
+    $(`#avg-${name}`).textContent = ms(stats.avgMs);
+    $(`#p95-${name}`).textContent = ms(stats.p95Ms);
+    $(`#rate-${name}`).textContent = `${number.format(stats.ratePerSec)}/s`;
   }
   $('#window-note').textContent =
     `latency over the last ${metrics.windowSeconds / 60} min, rate over the last ${metrics.rateWindowSeconds} s`;
@@ -149,10 +202,10 @@ function chart(element, title, unit, points) {
     width: element.clientWidth || 320,
     height: 230,
     scales: { x: { time: true } },
-    series: [{}, ...TOPICS.map((topic) => ({ label: topic, stroke: COLORS[topic], width: 2, spanGaps: points, points: { show: points, size: 5 } }))],
+    series: [{}, ...topics.map((topic) => ({ label: topic.name, stroke: topic.color, width: 2, spanGaps: points, points: { show: points, size: 5 } }))],
     axes: [{}, { label: unit, size: 55 }],
     legend: { live: false },
-  }, [[], [], [], []], element);
+  }, [[], ...topics.map(() => [])], element);
 }
 
 function renderSeries(series) {
@@ -164,8 +217,8 @@ function renderSeries(series) {
     };
     window.addEventListener('resize', resizeCharts);
   }
-  charts.rate.setData([series.times, ...TOPICS.map((topic) => series.topics[topic].ratePerSec)]);
-  charts.latency.setData([series.times, ...TOPICS.map((topic) => series.topics[topic].p95Ms)]);
+  charts.rate.setData([series.times, ...topics.map((topic) => series.topics[topic.name].ratePerSec)]);
+  charts.latency.setData([series.times, ...topics.map((topic) => series.topics[topic.name].p95Ms)]);
 }
 
 function resizeCharts() {
@@ -328,7 +381,8 @@ async function simulate(event) {
 
 async function poll() {
   try {
-    if (!streamOpen || Date.now() - lastStreamAt >= refreshMs) {
+    // Without the topics (no metrics yet) there are no charts or tables to fill.
+    if (!topics.length || !streamOpen || Date.now() - lastStreamAt >= refreshMs) {
       renderMetrics(await api('/api/metrics'));
     }
     await Promise.all([refreshSeries(), refreshRecent(), refreshDeadLetters()]);

@@ -2,7 +2,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.eventflow.infra.BrokerTopology;
+import io.eventflow.pipeline.Topic;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.LoggingLevel;
@@ -38,8 +38,8 @@ public class DeadLetterWatch extends RouteBuilder {
         from("timer:dead-letter-watch?period=15000&delay=5000")
                 .routeId("dead-letter-watch")
                 .process(exchange -> {
-                    for (String queue : BrokerTopology.QUEUES) {
-                        String dlq = queue + BrokerTopology.DLQ_SUFFIX;
+                    for (Topic topic : Topic.values()) {
+                        String dlq = topic.deadLetterQueue();
                         QueueInformation info = broker.getQueueInfo(dlq);
                         long now = info == null ? 0 : info.getMessageCount();
                         long before = depths.get(dlq).getAndSet(now);
@@ -57,10 +57,10 @@ public class DeadLetterWatch extends RouteBuilder {
         Map<String, AtomicLong> depths = getContext().getRegistry().lookupByNameAndType("deadLetterDepths", Map.class);
         if (depths == null) {
             depths = new ConcurrentHashMap<>();
-            for (String queue : BrokerTopology.QUEUES) {
+            for (Topic topic : Topic.values()) {
                 AtomicLong depth = new AtomicLong();
-                depths.put(queue + BrokerTopology.DLQ_SUFFIX, depth);
-                Gauge.builder("eventflow.dead.letters", depth, AtomicLong::get).tag("queue", queue + BrokerTopology.DLQ_SUFFIX)
+                depths.put(topic.deadLetterQueue(), depth);
+                Gauge.builder("eventflow.dead.letters", depth, AtomicLong::get).tag("queue", topic.deadLetterQueue())
                         .description("messages waiting in the dead-letter queue").register(meters);
             }
             getContext().getRegistry().bind("deadLetterDepths", depths);

@@ -153,7 +153,7 @@ public class ApiHttpEngine implements PlatformHttpEngine, DisposableBean {
             getExceptionHandler().handleException("Failed to serve " + getEndpoint().getPath(), e);
             try {
                 if (!response.isCommitted()) {
-                    response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                    ProblemException.internal("the request").writeTo(response);
                 }
             } catch (IOException gone) {
                 // The client left.

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * A failure the client can act on, carried to the HTTP answer as an RFC 9457 problem body.
+ * A failure the client can act on, carried to the HTTP answer as an RFC 9457 problem body: the one place Eventflow's
+ * problem answers are built, whether a route answers it (routes/errors.camel.yaml), a servlet filter or the REST
+ * routes' pool ({@link #writeTo}), or the metrics stream.
  */
 public class ProblemException extends RuntimeException {
 
@@ -59,6 +61,16 @@ public class ProblemException extends RuntimeException {
     /** A 503 the client may retry after {@code retryAfterSeconds}: a bound of Eventflow's, not the client's fault. */
     public static ProblemException unavailable(String title, String detail, int retryAfterSeconds) {
         return new ProblemException(503, title, detail, Map.of(), retryAfterSeconds);
+    }
+
+    /** Something unexpected failed: a 500 that tells no internals, only {@code what} failed. */
+    public static ProblemException internal(String what) {
+        return new ProblemException(500, "Internal error", what + " failed; see the server log");
+    }
+
+    /** The body of the 500 the HTTP API's routes answer for anything unexpected (routes/errors.camel.yaml). */
+    public static Map<String, Object> requestFailed() {
+        return internal("the request").body();
     }
 
     /** Answers with this problem from outside a route (a servlet filter, the REST routes' pool). */

@@ -4,31 +4,32 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
+
+import io.eventflow.pipeline.Topic;
 
 /**
  * What one Eventflow process does ({@code eventflow.roles}, env {@code EVENTFLOW_ROLES}, default all four): the
- * route files it loads and the queues it declares. The original demo's four services are one property away.
+ * route files it loads and the queues it declares. The original demo's four services are one property away. Which topics a
+ * role publishes to and consumes, with their routes, is said once by {@link Topic}.
  */
 public enum Role {
     /** The HTTP ingest: validates, publishes to topic1 and topic2. */
-    INGEST(List.of("ingest.camel.yaml", "errors.camel.yaml"), List.of("topic1", "topic2"), List.of("ingest-events")),
+    INGEST(List.of("ingest.camel.yaml", "errors.camel.yaml"), List.of("ingest-events")),
     /** Consumes topic1 and topic2, stores them, republishes topic2's events to topic3. */
-    SERVICE1(List.of("consumers.camel.yaml", "service1.camel.yaml", "DeadLetterWatch.java"), List.of("topic1", "topic2", "topic3"),
-            List.of("service1-topic1", "service1-topic2", "dead-letter")),
+    SERVICE1(List.of("consumers.camel.yaml", "service1.camel.yaml", "DeadLetterWatch.java"), List.of("dead-letter")),
     /** Consumes topic3 and stores it with the decrypted secret word. */
-    SERVICE2(List.of("consumers.camel.yaml", "service2.camel.yaml", "DeadLetterWatch.java"), List.of("topic3"), List.of("service2-topic3", "dead-letter")),
+    SERVICE2(List.of("consumers.camel.yaml", "service2.camel.yaml", "DeadLetterWatch.java"), List.of("dead-letter")),
     /** The dashboard's API and static page. */
-    DASHBOARD(List.of("dashboard-api.camel.yaml", "errors.camel.yaml"), List.of(),
+    DASHBOARD(List.of("dashboard-api.camel.yaml", "errors.camel.yaml"),
             List.of("dashboard-metrics", "dashboard-series", "dashboard-recent-events", "dashboard-event-trace"));
 
     private final List<String> routeFiles;
-    private final List<String> queues;
-    private final List<String> routes;
+    private final List<String> ownRoutes;
 
-    Role(List<String> routeFiles, List<String> queues, List<String> routes) {
+    Role(List<String> routeFiles, List<String> ownRoutes) {
         this.routeFiles = routeFiles;
-        this.queues = queues;
-        this.routes = routes;
+        this.ownRoutes = ownRoutes;
     }
 
     /**
@@ -37,8 +38,8 @@ public enum Role {
      */
     public static Set<String> requiredRoutes(List<String> required, Set<Role> roles) {
         Set<String> result = new LinkedHashSet<>(required);
-        EnumSet.complementOf(EnumSet.copyOf(roles)).forEach(other -> result.removeAll(other.routes));
-        roles.forEach(role -> role.routes.stream().filter(required::contains).forEach(result::add));
+        EnumSet.complementOf(EnumSet.copyOf(roles)).forEach(other -> result.removeAll(other.routes()));
+        roles.forEach(role -> role.routes().stream().filter(required::contains).forEach(result::add));
         return result;
     }
 
@@ -46,9 +47,14 @@ public enum Role {
         return routeFiles;
     }
 
-    /** The queues the role publishes to or consumes (each with its {@code .dlq}). */
+    /** The queues the role publishes to or consumes (each with its {@code .dlq}), in pipeline order. */
     public List<String> queues() {
-        return queues;
+        return Stream.of(Topic.values()).filter(topic -> topic.publisher() == this || topic.consumer() == this).map(Topic::queue).toList();
+    }
+
+    /** The routes the role runs: the store routes of the topics it consumes, and its own. */
+    private List<String> routes() {
+        return Stream.concat(Stream.of(Topic.values()).filter(topic -> topic.consumer() == this).map(Topic::route), ownRoutes.stream()).toList();
     }
 
     /** Roles that read or write the event tables: the database and its migrations matter to them. */

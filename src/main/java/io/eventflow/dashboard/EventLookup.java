@@ -5,7 +5,6 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -13,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import io.eventflow.api.ProblemException;
+import io.eventflow.pipeline.Topic;
 import org.apache.camel.Header;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -30,9 +30,9 @@ public class EventLookup {
     private static final Pattern UUID_TEXT = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern DIGITS = Pattern.compile("\\d{1,4}");
 
-    private static final Map<EventTable, String> RECENT = recentQueries();
+    private static final Map<Topic, String> RECENT = recentQueries();
 
-    private static final String TRACE = "SELECT * FROM (" + Arrays.stream(EventTable.values())
+    private static final String TRACE = "SELECT * FROM (" + Arrays.stream(Topic.values())
             .map(t -> "SELECT '" + t.table() + "' AS topic, event_type, batch_id, create_date, processed_date, total_time_ms, "
                     + (t.hasSecretWord() ? "secret_word" : "NULL::text AS secret_word")
                     + " FROM " + t.table() + " WHERE event_id = ?")
@@ -44,58 +44,45 @@ public class EventLookup {
         this.jdbc = jdbc;
     }
 
-    public Map<String, Object> recent(@Header("topic") String topic, @Header("limit") String limit) {
-        EventTable table = EventTable.require(topic);
+    public RecentEvents recent(@Header("topic") String topic, @Header("limit") String limit) {
+        Topic table = EventTable.require(topic);
         int rows = limit(limit);
-        List<Map<String, Object>> events = DatabaseAccess.query(() -> jdbc.query(RECENT.get(table), (rs, i) -> {
-            Map<String, Object> event = new LinkedHashMap<>();
-            event.put("eventId", rs.getObject("event_id", UUID.class).toString());
-            return storedFields(rs, table, event);
+        List<RecentEvents.StoredEvent> events = DatabaseAccess.query(() -> jdbc.query(RECENT.get(table), (rs, i) -> {
+            Stored stored = stored(rs, table);
+            return new RecentEvents.StoredEvent(rs.getObject("event_id", UUID.class).toString(), stored.eventType(),
+                    stored.batchId(), stored.createDate(), stored.processedDate(), stored.totalTimeMs(), stored.secretWord());
         }, rows));
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("topic", table.table());
-        answer.put("limit", rows);
-        answer.put("events", events);
-        return answer;
+        return new RecentEvents(table.table(), rows, events);
     }
 
-    public Map<String, Object> trace(@Header("eventId") String eventId) {
+    public EventTrace trace(@Header("eventId") String eventId) {
         if (eventId == null || !UUID_TEXT.matcher(eventId).matches()) {
             throw new ProblemException(400, "Malformed event id", "an event id is a UUID such as 3f0c8a9e-6a51-4d7e-9a0e-2b1c5d4e6f70");
         }
         UUID id = UUID.fromString(eventId);
-        List<Map<String, Object>> stages = DatabaseAccess.query(() -> jdbc.query(TRACE, (rs, i) -> {
-            EventTable table = EventTable.require(rs.getString("topic"));
-            Map<String, Object> stage = new LinkedHashMap<>();
-            stage.put("topic", table.table());
-            stage.put("route", table.routeId());
-            return storedFields(rs, table, stage);
+        List<EventTrace.Stage> stages = DatabaseAccess.query(() -> jdbc.query(TRACE, (rs, i) -> {
+            Topic table = EventTable.require(rs.getString("topic"));
+            Stored stored = stored(rs, table);
+            return new EventTrace.Stage(table.table(), table.route(), stored.eventType(), stored.batchId(),
+                    stored.createDate(), stored.processedDate(), stored.totalTimeMs(), stored.secretWord());
         }, id, id, id));
         if (stages.isEmpty()) {
             throw new ProblemException(404, "Unknown event", "no table holds event " + id + "; it may still be queued or dead-lettered");
         }
-        Map<String, Object> first = stages.get(0);
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("eventId", id.toString());
-        answer.put("eventType", first.get("eventType"));
-        answer.put("batchId", first.get("batchId"));
-        answer.put("createDate", first.get("createDate"));
-        answer.put("path", stages.stream().map(s -> (String) s.get("topic")).toList());
-        answer.put("stages", stages);
-        return answer;
+        EventTrace.Stage first = stages.get(0);
+        return new EventTrace(id.toString(), first.eventType(), first.batchId(), first.createDate(),
+                stages.stream().map(EventTrace.Stage::topic).toList(), stages);
     }
 
-    /** What every table stores of an event, in the order the answers list it. */
-    private static Map<String, Object> storedFields(ResultSet rs, EventTable table, Map<String, Object> into) throws SQLException {
-        into.put("eventType", rs.getString("event_type"));
-        into.put("batchId", rs.getObject("batch_id", UUID.class).toString());
-        into.put("createDate", timestamp(rs, "create_date"));
-        into.put("processedDate", timestamp(rs, "processed_date"));
-        into.put("totalTimeMs", rs.getLong("total_time_ms"));
-        if (table.hasSecretWord()) {
-            into.put("secretWord", rs.getString("secret_word"));
-        }
-        return into;
+    /** What every table stores of an event; {@code secretWord} is null for a table without one. */
+    private record Stored(String eventType, String batchId, String createDate, String processedDate, long totalTimeMs,
+            String secretWord) {
+    }
+
+    private static Stored stored(ResultSet rs, Topic table) throws SQLException {
+        return new Stored(rs.getString("event_type"), rs.getObject("batch_id", UUID.class).toString(),
+                timestamp(rs, "create_date"), timestamp(rs, "processed_date"), rs.getLong("total_time_ms"),
+                table.hasSecretWord() ? rs.getString("secret_word") : null);
     }
 
     private static int limit(String limit) {
@@ -113,9 +100,9 @@ public class EventLookup {
         return rs.getObject(column, OffsetDateTime.class).toInstant().toString();
     }
 
-    private static Map<EventTable, String> recentQueries() {
-        Map<EventTable, String> queries = new EnumMap<>(EventTable.class);
-        for (EventTable t : EventTable.values()) {
+    private static Map<Topic, String> recentQueries() {
+        Map<Topic, String> queries = new EnumMap<>(Topic.class);
+        for (Topic t : Topic.values()) {
             queries.put(t, "SELECT event_id, event_type, batch_id, create_date, processed_date, total_time_ms"
                     + (t.hasSecretWord() ? ", secret_word" : "")
                     + " FROM " + t.table() + " ORDER BY processed_date DESC LIMIT ?");

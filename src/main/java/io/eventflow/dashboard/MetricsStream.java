@@ -151,7 +151,7 @@ public class MetricsStream implements DisposableBean {
             return problem(e.body());
         } catch (JsonProcessingException | RuntimeException e) {
             LOG.warn("Dashboard snapshot failed: {}", e.toString());
-            return problem(new ProblemException(500, "Internal error", "the snapshot failed; see the server log").body());
+            return problem(ProblemException.internal("the snapshot").body());
         }
     }
 

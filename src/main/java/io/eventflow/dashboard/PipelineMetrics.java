@@ -7,12 +7,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.config.Role;
+import io.eventflow.pipeline.Topic;
 import org.apache.camel.CamelContext;
 import org.springframework.stereotype.Component;
 
 /**
  * One snapshot of the pipeline for {@code GET /api/metrics} and the dashboard's stream: per topic the exact
- * count, latency percentiles and rate; per queue its depth and consumers.
+ * count, latency percentiles and rate, and the topic as modelled (its label, queues, table, route); per queue its depth and
+ * consumers.
  */
 @Component
 public class PipelineMetrics {
@@ -30,35 +33,26 @@ public class PipelineMetrics {
         this.brokerCalls = camel.getExecutorServiceManager().newFixedThreadPool(this, "dashboard-queue-depths", 2);
     }
 
-    public Map<String, Object> snapshot() {
+    public MetricsSnapshot snapshot() {
         Instant now = Instant.now();
         // The broker and the database are asked at the same time: the answer waits for the slower, not the sum.
         CompletableFuture<QueueDepths.Sample> depths = CompletableFuture.supplyAsync(queues::depths, brokerCalls);
-        Map<EventTable, TopicStatistics.Statistics> stats = DatabaseAccess.query(() -> statistics.read(now));
+        Map<Topic, TopicStatistics.Statistics> stats = DatabaseAccess.query(() -> statistics.read(now));
 
-        Map<String, Object> topics = new LinkedHashMap<>();
-        for (EventTable table : EventTable.values()) {
-            TopicStatistics.Statistics window = stats.get(table);
-            Map<String, Object> topic = new LinkedHashMap<>();
-            topic.put("count", window.count());
-            topic.put("windowCount", window.windowRows());
-            topic.put("avgMs", window.avgMs());
-            topic.put("p50Ms", window.p50Ms());
-            topic.put("p95Ms", window.p95Ms());
-            topic.put("p99Ms", window.p99Ms());
-            topic.put("ratePerSec", window.ratePerSec());
-            topics.put(table.table(), topic);
+        Map<String, MetricsSnapshot.TopicMetrics> topics = new LinkedHashMap<>();
+        for (Topic table : Topic.values()) {
+            topics.put(table.table(), topic(table, stats.get(table)));
         }
-
-        Map<String, Object> snapshot = new LinkedHashMap<>();
-        snapshot.put("topics", topics);
         QueueDepths.Sample queueSample = depths.join();
-        snapshot.put("queues", queueSample.depths());
-        snapshot.put("queuesSampledAt", queueSample.takenAt().toString());
-        snapshot.put("windowSeconds", statistics.window().toSeconds());
-        snapshot.put("rateWindowSeconds", statistics.rateWindow().toSeconds());
-        snapshot.put("refreshIntervalMs", refreshIntervalMs);
-        snapshot.put("generatedAt", now.toString());
-        return snapshot;
+        return new MetricsSnapshot(topics, queueSample.depths(), queueSample.takenAt().toString(),
+                statistics.window().toSeconds(), statistics.rateWindow().toSeconds(), refreshIntervalMs, now.toString());
+    }
+
+    /** The window's figures, then what the page builds its cards, queue rows, chart series and selectors from: the topic as modelled. */
+    private static MetricsSnapshot.TopicMetrics topic(Topic model, TopicStatistics.Statistics window) {
+        return new MetricsSnapshot.TopicMetrics(window.count(), window.windowRows(), window.avgMs(), window.p50Ms(),
+                window.p95Ms(), window.p99Ms(), window.ratePerSec(), model.label(), model.eventType(), model.queue(),
+                model.deadLetterQueue(), model.table(), model.route(), model.hasSecretWord(),
+                model.publisher() == Role.INGEST, model.feeds().stream().map(Topic::queue).toList());
     }
 }

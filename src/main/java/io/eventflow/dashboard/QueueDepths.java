@@ -1,14 +1,15 @@
 package io.eventflow.dashboard;
 
+import io.eventflow.pipeline.Topic;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.eventflow.config.EventflowProperties;
-import io.eventflow.infra.BrokerTopology;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.QueueInformation;
@@ -32,7 +33,7 @@ public class QueueDepths {
     private volatile Sample last;
 
     /** The depths of every queue as the broker gave them at {@code takenAt}. */
-    public record Sample(long takenAtNanos, Instant takenAt, Map<String, Map<String, Object>> depths) {
+    public record Sample(long takenAtNanos, Instant takenAt, Map<String, MetricsSnapshot.QueueDepth> depths) {
     }
 
     public QueueDepths(AmqpAdmin amqp, EventflowProperties properties) {
@@ -56,42 +57,33 @@ public class QueueDepths {
         }
     }
 
-    private Map<String, Map<String, Object>> read() {
-        Map<String, Map<String, Object>> depths = new LinkedHashMap<>();
+    private Map<String, MetricsSnapshot.QueueDepth> read() {
+        Map<String, MetricsSnapshot.QueueDepth> depths = new LinkedHashMap<>();
         String brokerError = null;
         for (String queue : QUEUES) {
-            Map<String, Object> depth = new LinkedHashMap<>();
-            depth.put("deadLetter", queue.endsWith(BrokerTopology.DLQ_SUFFIX));
+            boolean deadLetter = queue.endsWith(Topic.DLQ_SUFFIX);
             if (brokerError == null) {
                 try {
                     QueueInformation info = amqp.getQueueInfo(queue);
-                    if (info == null) {
-                        brokerErrorFields(depth, "queue not declared");
-                    } else {
-                        depth.put("messages", info.getMessageCount());
-                        depth.put("consumers", info.getConsumerCount());
-                    }
+                    depths.put(queue, info == null ? unknown(deadLetter, "queue not declared")
+                            : new MetricsSnapshot.QueueDepth(deadLetter, info.getMessageCount(), info.getConsumerCount(), null));
+                    continue;
                 } catch (AmqpException e) {
                     brokerError = "broker unreachable";
                 }
             }
-            if (brokerError != null) {
-                brokerErrorFields(depth, brokerError);
-            }
-            depths.put(queue, depth);
+            depths.put(queue, unknown(deadLetter, brokerError));
         }
         return depths;
     }
 
-    private static void brokerErrorFields(Map<String, Object> depth, String error) {
-        depth.put("messages", null);
-        depth.put("consumers", null);
-        depth.put("error", error);
+    private static MetricsSnapshot.QueueDepth unknown(boolean deadLetter, String error) {
+        return new MetricsSnapshot.QueueDepth(deadLetter, null, null, error);
     }
 
     private static List<String> queues() {
-        List<String> queues = new ArrayList<>(BrokerTopology.QUEUES);
-        BrokerTopology.QUEUES.forEach(queue -> queues.add(queue + BrokerTopology.DLQ_SUFFIX));
+        List<String> queues = new ArrayList<>(Topic.QUEUES);
+        Arrays.stream(Topic.values()).forEach(topic -> queues.add(topic.deadLetterQueue()));
         return List.copyOf(queues);
     }
 }

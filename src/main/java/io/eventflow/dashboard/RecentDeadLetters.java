@@ -1,7 +1,6 @@
 package io.eventflow.dashboard;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.eventflow.api.ProblemException;
@@ -23,7 +22,7 @@ public class RecentDeadLetters {
     private final long maxAgeNanos;
     private volatile Sample last;
 
-    private record Sample(long takenAtNanos, Map<String, Object> answer) {
+    private record Sample(long takenAtNanos, DeadLetterListing answer) {
     }
 
     public RecentDeadLetters(DeadLetterQueues deadLetters, EventflowProperties properties) {
@@ -32,17 +31,16 @@ public class RecentDeadLetters {
     }
 
     /** {@code queues.<name>.dlq}: {@code messages}, {@code browsed}, {@code newest} (up to 10, newest first); {@code sampledAt}. */
-    public synchronized Map<String, Object> newest() {
+    public synchronized DeadLetterListing newest() {
         Sample sample = last;
         if (sample == null || System.nanoTime() - sample.takenAtNanos() >= maxAgeNanos) {
-            Map<String, Object> answer = new LinkedHashMap<>();
+            Map<String, DeadLetterQueues.Listing> queues;
             try {
-                answer.put("queues", deadLetters.newest(SHOWN));
+                queues = deadLetters.newest(SHOWN);
             } catch (AmqpException e) {
                 throw new ProblemException(503, "Broker unavailable", "the dead-letter queues cannot be read now: " + e.getMessage());
             }
-            answer.put("sampledAt", Instant.now().toString());
-            sample = new Sample(System.nanoTime(), answer);
+            sample = new Sample(System.nanoTime(), new DeadLetterListing(queues, Instant.now().toString()));
             last = sample;
         }
         return sample.answer();

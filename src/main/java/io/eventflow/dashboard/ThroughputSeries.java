@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 
 import io.eventflow.api.ProblemException;
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.pipeline.Topic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Header;
@@ -62,7 +63,7 @@ public class ThroughputSeries {
                                      FROM %1$s WHERE processed_date >= ? AND processed_date < ? OFFSET 0) AS event
                                GROUP BY bin, ms) AS histogram) AS ranked
                    GROUP BY bin) AS figures)""";
-    private static final String SERIES = Arrays.stream(EventTable.values())
+    private static final String SERIES = Arrays.stream(Topic.values())
             .map(t -> FIGURES.formatted(t.table()))
             .collect(Collectors.joining(" UNION ALL "));
     private static final String TOTALS = "SELECT topic, sum(rows) AS total FROM event_counts GROUP BY topic";
@@ -71,7 +72,7 @@ public class ThroughputSeries {
     private final Duration answerMaxAge;
     private final Counter queries;
     /** bucket seconds -> bucket index -> the settled bucket's figures per topic */
-    private final Map<Integer, Map<Long, Map<EventTable, Figures>>> settled = new ConcurrentHashMap<>();
+    private final Map<Integer, Map<Long, Map<Topic, Figures>>> settled = new ConcurrentHashMap<>();
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Duration queryTimeout;
@@ -90,10 +91,10 @@ public class ThroughputSeries {
     private record Figures(long rows, double avgMs, double p95Ms) {
     }
 
-    private record Answer(Map<String, Object> body, long madeAt) {
+    private record Answer(MetricsSeries body, long madeAt) {
     }
 
-    public Map<String, Object> series(@Header("window") String window) {
+    public MetricsSeries series(@Header("window") String window) {
         String name = window == null || window.isBlank() ? "5m" : window;
         int[] spec = WINDOWS.get(name);
         if (spec == null) {
@@ -116,7 +117,7 @@ public class ThroughputSeries {
             if (answer != null && System.nanoTime() - answer.madeAt() < maxAgeNanos) {
                 return answer.body();
             }
-            Map<String, Object> body = DatabaseAccess.query(() -> read(name, spec[0], spec[1]));
+            MetricsSeries body = DatabaseAccess.query(() -> read(name, spec[0], spec[1]));
             answers.put(name, new Answer(body, System.nanoTime()));
             return body;
         } finally {
@@ -133,14 +134,14 @@ public class ThroughputSeries {
         }
     }
 
-    private Map<String, Object> read(String name, int windowSeconds, int bucketSeconds) {
+    private MetricsSeries read(String name, int windowSeconds, int bucketSeconds) {
         forgetIfRowsWentAway();
         long nowSeconds = Instant.now().getEpochSecond();
         long lastBucket = Math.floorDiv(nowSeconds, bucketSeconds);
         long firstBucket = lastBucket - windowSeconds / bucketSeconds + 1;
         // Buckets before this one ended at least SETTLE ago.
         long firstOpen = Math.floorDiv(nowSeconds - SETTLE.toSeconds(), bucketSeconds);
-        Map<Long, Map<EventTable, Figures>> kept = settled.computeIfAbsent(bucketSeconds, b -> new ConcurrentHashMap<>());
+        Map<Long, Map<Topic, Figures>> kept = settled.computeIfAbsent(bucketSeconds, b -> new ConcurrentHashMap<>());
         kept.keySet().removeIf(bucket -> bucket < firstBucket);
 
         int sliceBuckets = Math.max(1, SLICE_SECONDS / bucketSeconds);
@@ -154,25 +155,25 @@ public class ThroughputSeries {
             while (end < firstOpen && end - bucket < sliceBuckets && !kept.containsKey(end)) {
                 end++;
             }
-            Map<Long, Map<EventTable, Figures>> slice = query(bucketSeconds, bucket, end);
+            Map<Long, Map<Topic, Figures>> slice = query(bucketSeconds, bucket, end);
             for (long b = bucket; b < end; b++) {
                 kept.put(b, slice.getOrDefault(b, Map.of()));
             }
             bucket = end;
         }
-        Map<Long, Map<EventTable, Figures>> open = query(bucketSeconds, Math.max(firstOpen, firstBucket), lastBucket + 1);
+        Map<Long, Map<Topic, Figures>> open = query(bucketSeconds, Math.max(firstOpen, firstBucket), lastBucket + 1);
 
         List<Long> times = new ArrayList<>();
-        Map<EventTable, List<Double>[]> values = new EnumMap<>(EventTable.class);
-        for (EventTable table : EventTable.values()) {
+        Map<Topic, List<Double>[]> values = new EnumMap<>(Topic.class);
+        for (Topic table : Topic.values()) {
             values.put(table, new List[] {new ArrayList<Double>(), new ArrayList<Double>(), new ArrayList<Double>()});
         }
         for (long b = firstBucket; b <= lastBucket; b++) {
             times.add(b * bucketSeconds);
-            Map<EventTable, Figures> figures = b < firstOpen ? kept.getOrDefault(b, Map.of()) : open.getOrDefault(b, Map.of());
+            Map<Topic, Figures> figures = b < firstOpen ? kept.getOrDefault(b, Map.of()) : open.getOrDefault(b, Map.of());
             // The current bucket is still filling: its rate is over the seconds it has lasted so far.
             long elapsed = b == lastBucket ? Math.max(1, nowSeconds - lastBucket * bucketSeconds + 1) : bucketSeconds;
-            for (EventTable table : EventTable.values()) {
+            for (Topic table : Topic.values()) {
                 Figures f = figures.get(table);
                 List<Double>[] series = values.get(table);
                 series[0].add(f == null ? 0.0 : rounded(f.rows() / (double) elapsed));
@@ -180,41 +181,28 @@ public class ThroughputSeries {
                 series[2].add(f == null ? null : rounded(f.p95Ms()));
             }
         }
-        Map<String, Object> topics = new LinkedHashMap<>();
-        values.forEach((table, series) -> {
-            Map<String, Object> topic = new LinkedHashMap<>();
-            topic.put("ratePerSec", series[0]);
-            topic.put("avgMs", series[1]);
-            topic.put("p95Ms", series[2]);
-            topics.put(table.table(), topic);
-        });
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("window", name);
-        answer.put("windowSeconds", windowSeconds);
-        answer.put("bucketSeconds", bucketSeconds);
-        answer.put("times", times);
-        answer.put("topics", topics);
-        answer.put("generatedAt", Instant.ofEpochSecond(nowSeconds).toString());
-        return answer;
+        Map<String, MetricsSeries.TopicSeries> topics = new LinkedHashMap<>();
+        values.forEach((table, series) -> topics.put(table.table(), new MetricsSeries.TopicSeries(series[0], series[1], series[2])));
+        return new MetricsSeries(name, windowSeconds, bucketSeconds, times, topics, Instant.ofEpochSecond(nowSeconds).toString());
     }
 
     /** Buckets from {@code first} up to (not including) {@code end}, one statement. */
-    private Map<Long, Map<EventTable, Figures>> query(int bucketSeconds, long first, long end) {
-        Map<Long, Map<EventTable, Figures>> buckets = new HashMap<>();
+    private Map<Long, Map<Topic, Figures>> query(int bucketSeconds, long first, long end) {
+        Map<Long, Map<Topic, Figures>> buckets = new HashMap<>();
         if (first >= end) {
             return buckets;
         }
         OffsetDateTime from = OffsetDateTime.ofInstant(Instant.ofEpochSecond(first * bucketSeconds), ZoneOffset.UTC);
         OffsetDateTime to = OffsetDateTime.ofInstant(Instant.ofEpochSecond(end * bucketSeconds), ZoneOffset.UTC);
-        Object[] parameters = new Object[EventTable.values().length * 3];
-        for (int i = 0; i < EventTable.values().length; i++) {
+        Object[] parameters = new Object[Topic.values().length * 3];
+        for (int i = 0; i < Topic.values().length; i++) {
             parameters[i * 3] = bucketSeconds;
             parameters[i * 3 + 1] = from;
             parameters[i * 3 + 2] = to;
         }
         queries.increment();
         jdbc.query(SERIES, rs -> {
-            buckets.computeIfAbsent(Math.floorDiv(rs.getLong("bin_start"), bucketSeconds), b -> new EnumMap<>(EventTable.class))
+            buckets.computeIfAbsent(Math.floorDiv(rs.getLong("bin_start"), bucketSeconds), b -> new EnumMap<>(Topic.class))
                     .put(EventTable.require(rs.getString("topic")),
                             new Figures(rs.getLong("n"), rs.getDouble("avg_ms"), rs.getDouble("p95_ms")));
         }, parameters);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.pipeline.Topic;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -26,7 +27,7 @@ public class TopicStatistics {
 
     // One statement for the counts and all three windows: one round trip, one consistent snapshot.
     private static final String STATISTICS = "WITH counts AS (SELECT topic, sum(rows)::bigint AS rows FROM event_counts GROUP BY topic)"
-            + " SELECT w.*, coalesce(counts.rows, 0) AS count FROM (" + Arrays.stream(EventTable.values())
+            + " SELECT w.*, coalesce(counts.rows, 0) AS count FROM (" + Arrays.stream(Topic.values())
             .map(t -> "SELECT '" + t.table() + "' AS topic, count(*) AS n, avg(total_time_ms)::float8 AS avg_ms,"
                     + " percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY total_time_ms) AS pct,"
                     + " count(*) FILTER (WHERE processed_date > ?) AS recent"
@@ -62,16 +63,16 @@ public class TopicStatistics {
         return rateWindow;
     }
 
-    public Map<EventTable, Statistics> read(Instant now) {
+    public Map<Topic, Statistics> read(Instant now) {
         OffsetDateTime windowStart = OffsetDateTime.ofInstant(now.minus(window), ZoneOffset.UTC);
         OffsetDateTime rateStart = OffsetDateTime.ofInstant(now.minus(rateWindow), ZoneOffset.UTC);
-        Object[] parameters = new Object[EventTable.values().length * 3];
-        for (int i = 0; i < EventTable.values().length; i++) {
+        Object[] parameters = new Object[Topic.values().length * 3];
+        for (int i = 0; i < Topic.values().length; i++) {
             parameters[i * 3] = rateStart;
             parameters[i * 3 + 1] = windowStart;
             parameters[i * 3 + 2] = maxRows;
         }
-        Map<EventTable, Statistics> statistics = new EnumMap<>(EventTable.class);
+        Map<Topic, Statistics> statistics = new EnumMap<>(Topic.class);
         double rateSeconds = rateWindow.toMillis() / 1000.0;
         jdbc.query(STATISTICS, rs -> {
             Double[] pct = percentiles(rs.getArray("pct"));

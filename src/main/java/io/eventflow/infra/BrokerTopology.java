@@ -1,6 +1,7 @@
 package io.eventflow.infra;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.Set;
 
 import io.eventflow.config.EventflowProperties;
 import io.eventflow.config.Role;
+import io.eventflow.pipeline.Topic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
@@ -25,7 +27,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The queues Eventflow owns, declared once by the application (Spring's RabbitAdmin declares them on every
- * (re)connect): durable {@code topic1..3} and their {@code .dlq}, those the process's roles use, the only
+ * (re)connect): the durable queue of each {@link Topic} and its dead-letter queue, those the process's roles use, the only
  * broker-specific code in Eventflow.
  * <p>
  * The routes dead-letter poison messages themselves, so this works on any AMQP 0-9-1 broker. On RabbitMQ the
@@ -35,17 +37,15 @@ import org.springframework.context.annotation.Configuration;
 @Configuration
 public class BrokerTopology {
 
-    public static final List<String> QUEUES = List.of("topic1", "topic2", "topic3");
-    public static final String DLQ_SUFFIX = ".dlq";
-
     private static final Logger LOG = LoggerFactory.getLogger(BrokerTopology.class);
 
     @Bean
     public Declarables eventflowQueues(EventflowProperties properties, ConnectionFactory connectionFactory) {
         boolean rabbitmq = isRabbitMq(properties.broker().flavor(), connectionFactory);
         List<Declarable> queues = new ArrayList<>();
-        for (String name : queuesOf(properties.roles())) {
-            String dlq = name + DLQ_SUFFIX;
+        for (Topic topic : topicsOf(properties.roles())) {
+            String name = topic.queue();
+            String dlq = topic.deadLetterQueue();
             if (rabbitmq) {
                 queues.add(QueueBuilder.durable(name).quorum()
                         .deadLetterExchange("").deadLetterRoutingKey(dlq)
@@ -67,11 +67,11 @@ public class BrokerTopology {
         return new Declarables(queues);
     }
 
-    /** The queues the roles publish to or consume, in pipeline order: an ingest alone declares topic1 and topic2. */
-    static List<String> queuesOf(Set<Role> roles) {
+    /** The topics the roles publish to or consume, in pipeline order: an ingest alone declares topic1 and topic2. */
+    static List<Topic> topicsOf(Set<Role> roles) {
         Set<String> needed = new HashSet<>();
         roles.forEach(role -> needed.addAll(role.queues()));
-        return QUEUES.stream().filter(needed::contains).toList();
+        return Arrays.stream(Topic.values()).filter(topic -> needed.contains(topic.queue())).toList();
     }
 
     /**

@@ -11,6 +11,7 @@ import io.eventflow.infra.ConfirmedPublisher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,7 +21,7 @@ import org.springframework.stereotype.Component;
  * as busy before anything is published.
  */
 @Component
-public class EventPublisher {
+public class EventPublisher implements Processor {
 
     private final ConfirmedPublisher broker;
     private final int maxInFlight;
@@ -57,6 +58,14 @@ public class EventPublisher {
         } finally {
             inFlight.release(events);
         }
+    }
+
+    /** The route's step: the messages of the body to the queue of property {@code topic}; the body becomes the outcome. */
+    @Override
+    public void process(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        List<byte[]> messages = exchange.getIn().getBody(List.class);
+        exchange.getIn().setBody(publish(exchange.getProperty("topic", String.class), messages, exchange));
     }
 
     /** Events waiting for their confirm right now, all requests together. */

@@ -5,11 +5,18 @@ import java.util.Map;
 import io.eventflow.api.ProblemException;
 import io.eventflow.infra.ConfirmedPublisher;
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.springframework.stereotype.Component;
 
 /** Decides the answer to an ingest request from what the broker confirmed. */
 @Component
-public class PublishOutcome {
+public class PublishOutcome implements Processor {
+
+    /** The route's step: the body is the broker's outcome. */
+    @Override
+    public void process(Exchange exchange) {
+        requireAllConfirmed(exchange.getIn().getBody(ConfirmedPublisher.Outcome.class), exchange);
+    }
 
     /**
      * Passes when the broker confirmed every event; otherwise 503 saying how many it did confirm, and with

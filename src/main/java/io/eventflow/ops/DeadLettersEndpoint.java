@@ -31,7 +31,7 @@ class DeadLettersEndpoint {
 
     /** Per {@code .dlq}: {@code messages}, {@code browsed} and the {@code newest} (default 50), newest first. */
     @ReadOperation
-    public Map<String, Object> list(@Nullable Integer limit) {
+    public Map<String, DeadLetterQueues.Listing> list(@Nullable Integer limit) {
         int shown = limit == null ? DEFAULT_LIMIT : limit;
         if (shown < 1 || shown > MAX_LIMIT) {
             throw new InvalidEndpointRequestException("limit must be from 1 to " + MAX_LIMIT, "Invalid limit");
@@ -44,7 +44,7 @@ class DeadLettersEndpoint {
      * {@code queue}'s ({@code topic1} or {@code topic1.dlq}), and only event {@code eventId}'s when given.
      */
     @WriteOperation
-    public Map<String, Object> replay(@Nullable String queue, @Nullable String eventId) {
+    public Map<String, DeadLetterQueues.Replay> replay(@Nullable String queue, @Nullable String eventId) {
         try {
             return deadLetters.replay(queue, eventId == null || eventId.isBlank() ? null : eventId.trim());
         } catch (ProblemException e) {

@@ -18,11 +18,12 @@ import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
-import org.springframework.security.config.Customizer;
+import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
@@ -30,6 +31,7 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfException;
 import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.HeaderWriterFilter;
@@ -65,10 +67,11 @@ class OpsSecurity {
                             // A refused request's own status (403 for a missing XSRF token), not a 401 for /error.
                             .requestMatchers("/error").permitAll()
                             .anyRequest().authenticated())
-                    .httpBasic(Customizer.withDefaults());
+                    .httpBasic(basic -> basic.authenticationEntryPoint(OpsSecurity::loginRequired));
         } else {
             http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
         }
+        http.exceptionHandling(errors -> errors.accessDeniedHandler(OpsSecurity::forbidden));
         // Hawtio sends the XSRF-TOKEN cookie back as X-XSRF-TOKEN; a page on another site can't, so it can't make
         // the operator's browser invoke a Jolokia operation, not even with a GET (Jolokia executes on GET too).
         CsrfTokenRequestAttributeHandler plainToken = new CsrfTokenRequestAttributeHandler();
@@ -111,6 +114,20 @@ class OpsSecurity {
         new ProblemException(400, "Malformed request",
                 "the request path is not accepted: no encoded or doubled slashes, dot segments or needlessly encoded "
                         + "characters").writeTo(response);
+    }
+
+    /** 401 problem JSON, with the Basic challenge a browser (Hawtio's page) answers with its login prompt. */
+    static void loginRequired(HttpServletRequest request, HttpServletResponse response, AuthenticationException refused)
+            throws IOException {
+        response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"Realm\"");
+        new ProblemException(401, "Unauthorized", "log in with the management username and password").writeTo(response);
+    }
+
+    /** 403 problem JSON: in practice a request without the console's XSRF token. */
+    static void forbidden(HttpServletRequest request, HttpServletResponse response, AccessDeniedException refused)
+            throws IOException {
+        new ProblemException(403, "Forbidden", refused instanceof CsrfException
+                ? "send the XSRF-TOKEN cookie's value as header X-XSRF-TOKEN (the console does)" : "not allowed").writeTo(response);
     }
 
     /**
@@ -180,7 +197,7 @@ class OpsSecurity {
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
             if (managementPaths.matches(request)) {
-                response.sendError(HttpServletResponse.SC_NOT_FOUND);
+                new ProblemException(404, "Not Found", "nothing is served at this path").writeTo(response);
                 return;
             }
             chain.doFilter(request, response);

@@ -1,5 +1,6 @@
 package io.eventflow.processing;
 
+import io.eventflow.pipeline.Topic;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
@@ -54,6 +56,19 @@ public class DeadLetterQueues {
     private final int browseMax;
     private final ObjectMapper json = new ObjectMapper();
 
+    /**
+     * One {@code .dlq} as a listing saw it: its depth, how many letters were browsed and the newest of those; or a null
+     * depth and an {@code error} when the queue is not declared.
+     */
+    public record Listing(Integer messages, @JsonInclude(JsonInclude.Include.NON_NULL) Integer browsed,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<DeadLetter> newest,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String error) {
+    }
+
+    /** What a replay did in one {@code .dlq}; {@code failure} when the broker did not confirm a letter (it and those after it stay). */
+    public record Replay(int replayed, int kept, @JsonInclude(JsonInclude.Include.NON_NULL) String failure) {
+    }
+
     /** One dead letter as it waits in its queue. */
     public record DeadLetter(String queue, String deadLetteredAt, String route, String reason, String eventId) {
     }
@@ -70,25 +85,20 @@ public class DeadLetterQueues {
      * For each {@code .dlq}: {@code messages} (its depth), {@code browsed} (how many were read, at most browse-max, from
      * the oldest) and {@code newest}: the newest {@code limit} of those, newest first.
      */
-    public synchronized Map<String, Object> newest(int limit) {
-        Map<String, Object> queues = new LinkedHashMap<>();
-        for (String queue : BrokerTopology.QUEUES) {
-            String dlq = queue + BrokerTopology.DLQ_SUFFIX;
-            Map<String, Object> answer = new LinkedHashMap<>();
+    public synchronized Map<String, Listing> newest(int limit) {
+        Map<String, Listing> queues = new LinkedHashMap<>();
+        for (Topic topic : Topic.values()) {
+            String dlq = topic.deadLetterQueue();
             QueueInformation info = amqp.getQueueInfo(dlq);
             if (info == null) {
-                answer.put("messages", null);
-                answer.put("error", "queue not declared");
+                queues.put(dlq, new Listing(null, null, null, "queue not declared"));
             } else {
                 // Not bounded by the depth: a depth read right after a listing may not count letters still being given back.
                 List<DeadLetter> browsed = browse(dlq, browseMax);
                 List<DeadLetter> newest = new ArrayList<>(browsed.subList(Math.max(0, browsed.size() - limit), browsed.size()));
                 Collections.reverse(newest);
-                answer.put("messages", info.getMessageCount());
-                answer.put("browsed", browsed.size());
-                answer.put("newest", newest);
+                queues.put(dlq, new Listing(info.getMessageCount(), browsed.size(), newest, null));
             }
-            queues.put(dlq, answer);
         }
         return queues;
     }
@@ -98,19 +108,19 @@ public class DeadLetterQueues {
      * they came from; only the one of event {@code eventId} when it is given. Per {@code .dlq}: {@code replayed}, {@code kept}
      * (not of that event) and, if the broker did not confirm a replay, {@code failure} (that letter and those after it stay).
      */
-    public synchronized Map<String, Object> replay(String queue, String eventId) {
-        Map<String, Object> answer = new LinkedHashMap<>();
-        for (String origin : queue == null || queue.isBlank() ? BrokerTopology.QUEUES : List.of(origin(queue))) {
-            String dlq = origin + BrokerTopology.DLQ_SUFFIX;
+    public synchronized Map<String, Replay> replay(String queue, String eventId) {
+        Map<String, Replay> answer = new LinkedHashMap<>();
+        for (Topic topic : queue == null || queue.isBlank() ? List.of(Topic.values()) : List.of(origin(queue))) {
+            String origin = topic.queue();
+            String dlq = topic.deadLetterQueue();
             QueueInformation info = amqp.getQueueInfo(dlq);
-            Map<String, Object> result = info == null ? Map.of("replayed", 0, "kept", 0, "failure", "queue not declared")
-                    : replay(dlq, origin, Math.max(info.getMessageCount(), browseMax), eventId);
-            answer.put(dlq, result);
+            answer.put(dlq, info == null ? new Replay(0, 0, "queue not declared")
+                    : replay(dlq, origin, Math.max(info.getMessageCount(), browseMax), eventId));
         }
         return answer;
     }
 
-    private Map<String, Object> replay(String dlq, String origin, int bound, String eventId) {
+    private Replay replay(String dlq, String origin, int bound, String eventId) {
         int[] replayed = {0};
         int[] kept = {0};
         String[] failure = {null};
@@ -131,13 +141,7 @@ public class DeadLetterQueues {
         if (replayed[0] > 0 || failure[0] != null) {
             LOG.warn("Replayed {} dead letters of {} to {}{}", replayed[0], dlq, origin, failure[0] == null ? "" : "; stopped: " + failure[0]);
         }
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("replayed", replayed[0]);
-        result.put("kept", kept[0]);
-        if (failure[0] != null) {
-            result.put("failure", failure[0]);
-        }
-        return result;
+        return new Replay(replayed[0], kept[0], failure[0]);
     }
 
     private List<DeadLetter> browse(String dlq, int max) {
@@ -216,12 +220,9 @@ public class DeadLetterQueues {
         return new Message(letter.getBody(), properties);
     }
 
-    private static String origin(String queue) {
-        String origin = queue.endsWith(BrokerTopology.DLQ_SUFFIX)
-                ? queue.substring(0, queue.length() - BrokerTopology.DLQ_SUFFIX.length()) : queue;
-        if (!BrokerTopology.QUEUES.contains(origin)) {
-            throw new ProblemException(400, "Unknown queue", "expected one of " + BrokerTopology.QUEUES + " or its " + BrokerTopology.DLQ_SUFFIX);
-        }
-        return origin;
+    private static Topic origin(String queue) {
+        String origin = queue.endsWith(Topic.DLQ_SUFFIX) ? queue.substring(0, queue.length() - Topic.DLQ_SUFFIX.length()) : queue;
+        return Topic.named(origin).orElseThrow(() ->
+                new ProblemException(400, "Unknown queue", "expected one of " + Topic.QUEUES + " or its " + Topic.DLQ_SUFFIX));
     }
 }

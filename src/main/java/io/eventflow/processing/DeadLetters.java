@@ -1,9 +1,9 @@
 package io.eventflow.processing;
 
+import io.eventflow.pipeline.Topic;
 import java.time.Instant;
 import java.util.List;
 
-import io.eventflow.infra.BrokerTopology;
 import io.eventflow.infra.ConfirmedPublisher;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -37,7 +37,7 @@ public class DeadLetters {
         String reason = cause == null ? "unknown" : String.valueOf(cause.getMessage());
         String route = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
         for (Delivery delivery : DeliveryBatch.deliveries(exchange)) {
-            String dlq = delivery.routingKey() + BrokerTopology.DLQ_SUFFIX;
+            String dlq = delivery.routingKey() + Topic.DLQ_SUFFIX;
             ConfirmedPublisher.Outcome outcome = publisher.publishMessages(dlq, List.of(message(delivery, reason, route)),
                     ConfirmedPublisher.CONSUMER_CONFIRM_TIMEOUT_MS);
             if (outcome.confirmed() == 1) {

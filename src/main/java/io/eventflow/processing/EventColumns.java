@@ -3,31 +3,39 @@ package io.eventflow.processing;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.springframework.stereotype.Component;
 
 /**
- * The rows of a batch as one array per column: the parameters of a single
+ * The events of a batch as one array per column: the parameters of a single
  * {@code INSERT ... SELECT * FROM unnest(...)} that stores the whole batch in one statement, parsed once.
- * Values travel as text and are cast to their column types in the SQL.
+ * Values travel as text and are cast to their column types in the SQL; the keys are the SQL's parameter names.
  */
 @Component
 public class EventColumns {
 
-    private static final List<String> COLUMNS =
-            List.of("eventId", "eventType", "batchId", "createDate", "processedDate", "eventData", "secretWord");
+    private static final Map<String, Function<Event, Object>> COLUMNS = Map.of(
+            "eventId", Event::eventId,
+            "eventType", Event::eventType,
+            "batchId", Event::batchId,
+            "createDate", Event::createDate,
+            "processedDate", Event::processedDate,
+            "eventData", Event::message,
+            "secretWord", Event::secretWord);
 
-    public Map<String, String[]> of(List<Map<String, Object>> rows) {
+    public Map<String, String[]> of(List<Event> events) {
         Map<String, String[]> columns = new HashMap<>();
-        for (String column : COLUMNS) {
-            if (rows.get(0).containsKey(column)) {
-                String[] values = new String[rows.size()];
+        COLUMNS.forEach((column, value) -> {
+            // A column the batch's events do not have (secretWord outside topic3) is not a parameter of its insert.
+            if (value.apply(events.get(0)) != null) {
+                String[] values = new String[events.size()];
                 for (int i = 0; i < values.length; i++) {
-                    values[i] = String.valueOf(rows.get(i).get(column));
+                    values[i] = String.valueOf(value.apply(events.get(i)));
                 }
                 columns.put(column, values);
             }
-        }
+        });
         return columns;
     }
 }

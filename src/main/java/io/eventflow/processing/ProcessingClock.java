@@ -2,11 +2,10 @@ package io.eventflow.processing;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 
 import org.springframework.stereotype.Component;
 
-/** Stamps a row with when it was processed and how long it took since the event was created. */
+/** Stamps an event with when it was processed (the insert derives how long it took since the event was created). */
 @Component
 public class ProcessingClock {
 
@@ -20,12 +19,10 @@ public class ProcessingClock {
         this.clock = clock;
     }
 
-    /** Stamps every row of a batch with the moment the batch is stored (the insert derives total_time_ms from it). */
-    public List<Map<String, Object>> stampAll(List<Map<String, Object>> rows) {
+    /** Stamps every event of a batch with the moment the batch is stored (the insert derives total_time_ms from it). */
+    public List<Event> stampAll(List<Event> events) {
         String processed = clock.instant().toString();
-        for (Map<String, Object> row : rows) {
-            row.put("processedDate", processed);
-        }
-        return rows;
+        events.replaceAll(event -> event.processedAt(processed));
+        return events;
     }
 }

@@ -2,7 +2,6 @@ package io.eventflow.processing;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,28 +22,27 @@ public class SecretEnricher {
     }
 
     /**
-     * For each row, the event as it arrived (read by {@link EventReader}) plus {@code secretValue}: a fresh word,
+     * For each event, the message as it arrived (read by {@link EventReader}) plus {@code secretValue}: a fresh word,
      * encrypted; as the JSON bytes of the message to topic3.
      */
-    public List<byte[]> enrichAll(List<Map<String, Object>> rows) throws JsonProcessingException {
-        List<byte[]> messages = new ArrayList<>(rows.size());
-        for (Map<String, Object> row : rows) {
-            ObjectNode event = ((ObjectNode) row.get("event")).deepCopy();
-            event.put("secretValue", cipher.encrypt(words.next()));
-            messages.add(json.writeValueAsBytes(event));
+    public List<byte[]> enrichAll(List<Event> events) throws JsonProcessingException {
+        List<byte[]> messages = new ArrayList<>(events.size());
+        for (Event event : events) {
+            ObjectNode sealed = event.json().deepCopy();
+            sealed.put("secretValue", cipher.encrypt(words.next()));
+            messages.add(json.writeValueAsBytes(sealed));
         }
         return messages;
     }
 
-    /** Adds {@code secretWord} to every row, decrypted from its {@code secretValue}. */
-    public List<Map<String, Object>> revealAll(List<Map<String, Object>> rows) {
-        for (Map<String, Object> row : rows) {
-            Object secretValue = row.get("secretValue");
-            if (secretValue == null) {
+    /** Gives every event its {@code secretWord}, decrypted from its {@code secretValue}. */
+    public List<Event> revealAll(List<Event> events) {
+        events.replaceAll(event -> {
+            if (event.secretValue() == null) {
                 throw new PoisonMessageException("field secretValue is missing");
             }
-            row.put("secretWord", cipher.decrypt((String) secretValue));
-        }
-        return rows;
+            return event.withSecretWord(cipher.decrypt(event.secretValue()));
+        });
+        return events;
     }
 }

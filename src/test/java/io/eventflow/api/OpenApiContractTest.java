@@ -42,6 +42,30 @@ class OpenApiContractTest extends EventflowIntegrationTest {
             "/api/events/recent", mapOf("topic", null, "limit", "20"),
             "/api/deadletters", Map.of());
 
+    /**
+     * Each dashboard answer's members as its schema in the spec must name them (the records of io.eventflow.dashboard),
+     * by a path into the answer: {@code topics.*} is every value of the map topics, {@code events[]} every item of the list.
+     */
+    private static final Map<String, Map<String, List<String>>> DASHBOARD_ANSWERS = Map.of(
+            "/api/metrics", Map.of(
+                    "", List.of("topics", "queues", "queuesSampledAt", "windowSeconds", "rateWindowSeconds", "refreshIntervalMs", "generatedAt"),
+                    "topics.*", List.of("count", "windowCount", "avgMs", "p50Ms", "p95Ms", "p99Ms", "ratePerSec", "label", "eventType",
+                            "queue", "deadLetterQueue", "table", "route", "hasSecretWord", "ingested", "feeds"),
+                    "queues.*", List.of("deadLetter", "messages", "consumers", "error")),
+            "/api/metrics/series", Map.of(
+                    "", List.of("window", "windowSeconds", "bucketSeconds", "times", "topics", "generatedAt"),
+                    "topics.*", List.of("ratePerSec", "avgMs", "p95Ms")),
+            "/api/events/recent", Map.of(
+                    "", List.of("topic", "limit", "events"),
+                    "events[]", List.of("eventId", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord")),
+            "/api/events/{eventId}", Map.of(
+                    "", List.of("eventId", "eventType", "batchId", "createDate", "path", "stages"),
+                    "stages[]", List.of("topic", "route", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord")),
+            "/api/deadletters", Map.of(
+                    "", List.of("queues", "sampledAt"),
+                    "queues.*", List.of("messages", "browsed", "newest", "error"),
+                    "queues.*.newest[]", List.of("queue", "deadLetteredAt", "route", "reason", "eventId")));
+
     @Autowired
     CamelContext camelContext;
     @LocalServerPort
@@ -113,6 +137,42 @@ class OpenApiContractTest extends EventflowIntegrationTest {
         assertThat(eventId.path("schema").path("format").asText()).isEqualTo("uuid");
         assertThat(paths.path("/api/metrics/series").path("get").path("parameters").get(0).path("schema").path("enum"))
                 .extracting(JsonNode::asText).containsExactly("1m", "5m", "15m", "1h");
+    }
+
+    @Test
+    void everyDashboardAnswerIsASchemaWithItsMembers() throws Exception {
+        JsonNode spec = spec();
+        DASHBOARD_ANSWERS.forEach((path, members) -> {
+            JsonNode answer = spec.path("paths").path(path).path("get").path("responses").path("200")
+                    .path("content").path("application/json").path("schema");
+            assertThat(answer.path("$ref").asText()).as("200 of " + path).startsWith("#/components/schemas/");
+            members.forEach((within, names) -> {
+                JsonNode schema = schemaAt(spec, answer, within);
+                List<String> properties = new ArrayList<>();
+                schema.path("properties").fieldNames().forEachRemaining(properties::add);
+                assertThat(properties).as(path + " " + within).containsExactlyInAnyOrderElementsOf(names);
+            });
+        });
+    }
+
+    /** The schema of the members at {@code within} ("" the answer itself, "a.*" the values of map a, "a[]" the items of list a). */
+    private static JsonNode schemaAt(JsonNode spec, JsonNode schema, String within) {
+        JsonNode at = resolve(spec, schema);
+        for (String step : within.isEmpty() ? new String[0] : within.split("\\.")) {
+            if (step.equals("*")) {
+                at = resolve(spec, at.path("additionalProperties"));
+            } else if (step.endsWith("[]")) {
+                at = resolve(spec, resolve(spec, at.path("properties").path(step.substring(0, step.length() - 2))).path("items"));
+            } else {
+                at = resolve(spec, at.path("properties").path(step));
+            }
+        }
+        return at;
+    }
+
+    private static JsonNode resolve(JsonNode spec, JsonNode schema) {
+        String ref = schema.path("$ref").asText();
+        return ref.isEmpty() ? schema : spec.path("components").path("schemas").path(ref.substring(ref.lastIndexOf('/') + 1));
     }
 
     @Test

@@ -48,6 +48,14 @@ class DashboardApiTest extends EventflowIntegrationTest {
         assertThat(((Number) topics.get("topic1").get("p95Ms")).doubleValue()).isGreaterThanOrEqualTo(0);
         assertThat(((Number) topics.get("topic1").get("ratePerSec")).doubleValue()).isPositive();
         assertThat(answer.getBody()).containsEntry("windowSeconds", 300);
+        assertThat(topics).containsOnlyKeys("topic1", "topic2", "topic3");
+        // What the page builds its cards and selectors from: the topic as modelled.
+        assertThat(topics.get("topic2")).containsEntry("label", "active events, service 1").containsEntry("eventType", "activeEvent")
+                .containsEntry("queue", "topic2").containsEntry("deadLetterQueue", "topic2.dlq").containsEntry("table", "topic2")
+                .containsEntry("route", "service1-topic2").containsEntry("hasSecretWord", false).containsEntry("ingested", true)
+                .containsEntry("feeds", List.of("topic3"));
+        assertThat(topics.get("topic3")).containsEntry("hasSecretWord", true).containsEntry("ingested", false)
+                .containsEntry("feeds", List.of());
         // Queue depths are a sample at most a second old.
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             Map<String, Map<String, Object>> queues = (Map) http.getForEntity("/api/metrics", Map.class).getBody().get("queues");
@@ -97,6 +105,29 @@ class DashboardApiTest extends EventflowIntegrationTest {
     @Test
     void unknownSeriesWindowIsABadRequest() {
         assertProblem(http.getForEntity("/api/metrics/series?window=7d", Map.class), 400, "Unknown window");
+    }
+
+    @Test
+    void anAnswerIsJsonThatEchoesNoRequestHeader() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base() + "/api/events/recent?topic=topic2&limit=1"))
+                .header("X-Secret", "echo me").GET().build();
+
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(answer.headers().map().keySet()).doesNotContain("topic", "limit", "x-secret", "X-Secret");
+        assertThat(answer.body()).startsWith("{\"topic\":\"topic2\",\"limit\":1,\"events\":[");
+    }
+
+    @Test
+    void theJsonBindingLeavesAProblemAnswerAsApiErrorsWroteIt() {
+        ResponseEntity<String> answer = http.getForEntity("/api/metrics/series?window=7d", String.class);
+
+        assertThat(answer.getStatusCode().value()).isEqualTo(400);
+        assertThat(answer.getHeaders().getContentType()).isEqualTo(PROBLEM);
+        assertThat(answer.getBody()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Unknown window\",\"status\":400,"
+                + "\"detail\":\"window must be one of 1m, 5m, 15m, 1h\"}");
     }
 
     @Test

@@ -103,6 +103,12 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
 
         assertThat(page.locator("#status")).hasText("Live (streaming)");
         assertThat(page.locator("#count-topic1")).hasText("0");
+        // Cards, series and selectors are built from the topics /api/metrics describes.
+        assertThat(page.locator("#cards .card")).hasCount(3);
+        assertThat(page.locator("#card-topic2 h3")).hasText("topic2 active events, service 1");
+        assertThat(page.locator("#simulator select[name=eventType] option")).hasText(new String[] {"passive (topic1)", "active (topic2 → topic3)"});
+        assertThat(page.locator("#recent-topic option")).hasText(new String[] {"topic1", "topic2", "topic3"});
+        assertThat(page.locator("#recent-topic")).hasValue("topic3");
         assertThat(page.locator("#queues tbody tr")).hasCount(6);
         assertThat(page.locator("#deadletters tbody")).hasText("No dead letters");
 

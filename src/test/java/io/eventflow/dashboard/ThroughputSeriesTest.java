@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.eventflow.support.EventflowIntegrationTest;
+import io.eventflow.support.TableLock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.Test;
@@ -100,11 +99,7 @@ class ThroughputSeriesTest extends EventflowIntegrationTest {
         List<ResponseEntity<Map>> answers = new CopyOnWriteArrayList<>();
         AtomicBoolean storm = new AtomicBoolean(true);
         ExecutorService pages = Executors.newFixedThreadPool(24);
-        try (Connection lock = jdbc.getDataSource().getConnection()) {
-            lock.setAutoCommit(false);
-            try (Statement statement = lock.createStatement()) {
-                statement.execute("LOCK TABLE topic1 IN ACCESS EXCLUSIVE MODE");
-            }
+        try (TableLock lock = TableLock.hold(jdbc.getDataSource().getConnection(), "topic1", "ACCESS EXCLUSIVE")) {
             try {
                 for (int i = 0; i < 24; i++) {
                     pages.execute(() -> {
@@ -121,7 +116,7 @@ class ThroughputSeriesTest extends EventflowIntegrationTest {
                 storm.set(false);
                 pages.shutdown();
                 assertThat(pages.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
-                lock.rollback();
+                lock.release();
             }
         }
 

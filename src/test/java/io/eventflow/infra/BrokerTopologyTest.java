@@ -1,5 +1,6 @@
 package io.eventflow.infra;
 
+import io.eventflow.pipeline.Topic;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -20,9 +21,9 @@ class BrokerTopologyTest extends EventflowIntegrationTest {
 
     @Test
     void everyQueueAndItsDeadLetterQueueExists() {
-        for (String queue : BrokerTopology.QUEUES) {
-            assertThat(amqp.getQueueInfo(queue)).as(queue).isNotNull();
-            assertThat(amqp.getQueueInfo(queue + BrokerTopology.DLQ_SUFFIX)).as(queue + ".dlq").isNotNull();
+        for (Topic topic : Topic.values()) {
+            assertThat(amqp.getQueueInfo(topic.queue())).as(topic.queue()).isNotNull();
+            assertThat(amqp.getQueueInfo(topic.deadLetterQueue())).as(topic.deadLetterQueue()).isNotNull();
         }
     }
 
@@ -31,7 +32,7 @@ class BrokerTopologyTest extends EventflowIntegrationTest {
     void onRabbitMqTheyAreDurableQuorumQueuesThatDeadLetterToTheirDlq() throws Exception {
         Map<String, Map<String, Object>> queues = rabbitQueues();
 
-        for (String name : BrokerTopology.QUEUES) {
+        for (String name : Topic.QUEUES) {
             Map<String, Object> queue = queues.get(name);
             assertThat(queue).as(name).isNotNull().containsEntry("type", "quorum").containsEntry("durable", true);
             assertThat(arguments(queue))

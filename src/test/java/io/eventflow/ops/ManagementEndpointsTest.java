@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.eventflow.pipeline.Topic;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
@@ -26,9 +27,8 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.rabbitmq.client.Address;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.eventflow.infra.BrokerTopology;
+import com.rabbitmq.client.Address;
 import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.LogLines;
 import io.eventflow.support.QueueMessages;
@@ -48,9 +48,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -158,7 +158,7 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> health().at("/components/rabbit/status").asText().equals("UP"));
         // The consumers come back by themselves once the broker is reachable again.
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(BrokerTopology.QUEUES)
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(Topic.QUEUES)
                 .allSatisfy(queue -> assertThat(amqp.getQueueInfo(queue).getConsumerCount()).as(queue).isPositive()));
     }
 
@@ -188,7 +188,11 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
                 "/actuator/hawtio/user", "/actuator/hawtio/keycloak/enabled", "/actuator/hawtio/hawtconfig.json",
                 "/actuator/jolokia", "/actuator/jolokia/version", "/actuator/prometheus", "/hawtio", "/hawtio/",
                 "/auth/config", "/jolokia")) {
-            assertThat(app.get(path).statusCode()).as(path).isEqualTo(404);
+            HttpResponse<String> answer = app.get(path);
+            assertThat(answer.statusCode()).as(path).isEqualTo(404);
+            if (!path.startsWith("/auth")) {
+                assertThat(answer.headers().firstValue("Content-Type")).as(path).hasValue("application/problem+json");
+            }
         }
         // The management port's own filters stay in its context: the API decodes and checks its paths itself.
         assertThat(applicationContext.getBeanNamesForType(ManagementCanonicalPaths.class)).isEmpty();
@@ -218,7 +222,9 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
 
     @Test
     void jolokiaRefusesARequestWithoutTheConsolesXsrfToken() {
-        assertThat(management().jolokiaReadWithoutToken(CAMEL_ROUTES, "RouteId").statusCode()).isEqualTo(403);
+        HttpResponse<String> refused = management().jolokiaReadWithoutToken(CAMEL_ROUTES, "RouteId");
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     }
 
     @Test

@@ -47,6 +47,10 @@ class ManagementLoginTest extends EventflowIntegrationTest {
         assertThat(anonymous.get("/actuator/prometheus").statusCode()).isEqualTo(401);
         assertThat(anonymous.get("/actuator/deadletters").statusCode()).isEqualTo(401);
         assertThat(wrong.get("/actuator/hawtio/").statusCode()).isEqualTo(401);
+        var refused = anonymous.get("/actuator/prometheus");
+        assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"Realm\"");
+        assertThat(refused.body()).contains("\"status\":401");
 
         assertThat(operator.get("/actuator/hawtio/").statusCode()).isEqualTo(200);
         var read = operator.jolokiaRead(CAMEL_ROUTES, "RouteId");

@@ -1,0 +1,14 @@
+package io.eventflow.dashboard;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/** The answer of {@code GET /api/events/recent}: the newest stored events of one topic, newest first. */
+record RecentEvents(String topic, int limit, List<StoredEvent> events) {
+
+    /** One row; {@code secretWord} only for a topic that has one. */
+    record StoredEvent(String eventId, String eventType, String batchId, String createDate, String processedDate,
+            long totalTimeMs, @JsonInclude(JsonInclude.Include.NON_NULL) String secretWord) {
+    }
+}
