@@ -1,6 +1,5 @@
 package io.eventflow.pipeline;
 
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +12,7 @@ import javax.sql.DataSource;
 import io.eventflow.processing.DeliveryBatch;
 import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.LogLines;
+import io.eventflow.support.TableLock;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
@@ -77,10 +77,8 @@ class BatchedConsumersTest extends EventflowIntegrationTest {
         // Batches whose insert waited on the lock are committed after the reset: their acknowledgement fails, so more
         // than the 30 deliveries reach the consumer.
         NotifyBuilder deliveredAgain = new NotifyBuilder(camel).fromRoute("service1-topic1-batch").whenCompleted(events + 1).create();
-        try (Connection lock = dataSource.getConnection()) {
-            // Hold the batch's insert until the consumers' connection to the broker is gone.
-            lock.setAutoCommit(false);
-            lock.createStatement().execute("LOCK TABLE topic1 IN ACCESS EXCLUSIVE MODE");
+        // Hold the batch's insert until the consumers' connection to the broker is gone.
+        try (TableLock lock = TableLock.hold(dataSource.getConnection(), "topic1", "ACCESS EXCLUSIVE")) {
             for (int i = 0; i < events; i++) {
                 publish("topic1", event(UUID.randomUUID(), ""));
             }
@@ -89,7 +87,6 @@ class BatchedConsumersTest extends EventflowIntegrationTest {
                     Long.class) > 0);
             // The broker takes the unacknowledged messages back; the consumers reconnect and get them again.
             connectionFactory.resetConnection();
-            lock.commit();
         }
         // The first insert commits once the lock is gone, its acknowledgement finds a closed channel; the redelivered
         // copies are inserted again and ignored.

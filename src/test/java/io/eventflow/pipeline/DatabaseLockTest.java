@@ -1,7 +1,6 @@
 package io.eventflow.pipeline;
 
 import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,7 +10,10 @@ import javax.sql.DataSource;
 import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.MachineServices;
 import io.eventflow.support.OwnExternalServers;
+import io.eventflow.support.TableLock;
 import io.eventflow.support.Traffic;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.service.ServiceHelper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -49,6 +51,8 @@ class DatabaseLockTest extends EventflowIntegrationTest {
     int port;
     @Autowired
     DataSource dataSource;
+    @Autowired
+    CamelContext camel;
 
     @DynamicPropertySource
     static void ownServers(DynamicPropertyRegistry registry) throws Exception {
@@ -66,19 +70,16 @@ class DatabaseLockTest extends EventflowIntegrationTest {
         Traffic traffic = new Traffic(List.of(Traffic.local(port)), 10, Duration.ofMillis(5));
         try (traffic) {
             await().atMost(PATIENCE).until(() -> traffic.acceptedEvents() >= 500 && rows("topic3") > 0);
-            try (Connection lock = dataSource.getConnection(); Statement statement = lock.createStatement()) {
-                lock.setAutoCommit(false);
-                statement.execute("LOCK TABLE topic1 IN ACCESS EXCLUSIVE MODE");
+            try (TableLock lock = TableLock.hold(dataSource.getConnection(), "topic1", "ACCESS EXCLUSIVE")) {
                 long lockedAt = System.nanoTime();
                 long topic3AtLock = rows("topic3");
                 // Red if the consumer acknowledged on receipt (the backlog would pile up in Eventflow, the queue stays
                 // empty) or took deliveries past its prefetch (the broker's count of unacknowledged ones goes over it).
                 await().atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).until(() -> {
-                    sampleUnacknowledged(mostUnacknowledged);
+                    sampleUnacknowledged(mostUnacknowledged, lockedAt, traffic);
                     return insertWaitsOnTheLock() && depth("topic1") >= BACKLOG && rows("topic3") > topic3AtLock
                             && System.nanoTime() - lockedAt >= LOCK_HELD.toNanos();
                 });
-                lock.commit();
             }
             long acceptedAtRelease = traffic.acceptedEvents();
             await().atMost(PATIENCE).until(() -> traffic.acceptedEvents() >= acceptedAtRelease + 500);
@@ -99,10 +100,15 @@ class DatabaseLockTest extends EventflowIntegrationTest {
     }
 
     /** External mode: the most deliveries of topic1 RabbitMQ counted as delivered and not yet acknowledged. */
-    private void sampleUnacknowledged(AtomicLong most) {
+    private void sampleUnacknowledged(AtomicLong most, long lockedAt, Traffic traffic) {
         if (servers.vhost() != null) {
             var queue = MachineServices.rabbitmqQueue(servers.vhost(), "topic1", "messages_unacknowledged", "consumers");
-            assertThat(queue.get("consumers")).as("consumers of topic1").isEqualTo(CONSUMERS);
+            // Described only on failure: how long the lock was held, and whether the consumer paused itself.
+            assertThat(queue.get("consumers")).as(() -> String.format("consumers of topic1, %d ms into the lock, with %d ready"
+                            + " on topic1, %d events accepted; consumer route paused: %s", (System.nanoTime() - lockedAt) / 1_000_000,
+                    depth("topic1"), traffic.acceptedEvents(),
+                    ServiceHelper.isSuspended(camel.getRoute(Topic.TOPIC1.batchRoute()).getConsumer())))
+                    .isEqualTo(CONSUMERS);
             most.accumulateAndGet(queue.get("messages_unacknowledged"), Math::max);
         }
     }

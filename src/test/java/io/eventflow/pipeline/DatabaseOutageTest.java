@@ -66,12 +66,13 @@ class DatabaseOutageTest extends EventflowIntegrationTest {
             database.refuseConnections(true);
             try {
                 assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":300}").getStatusCode().value()).isEqualTo(202);
-                await().atMost(PATIENCE).until(() -> paused("service1-topic1-batch"));
                 // Red without the pause: a tick after the timeout the broker closes the consumer's channel for the
-                // deliveries it holds, and every round raises their delivery count toward the delivery limit.
+                // deliveries it holds, and every round raises their delivery count toward the delivery limit. Watched
+                // from the first delivery on, before anything else is awaited, so a missing pause fails here.
                 Duration outage = Duration.ofMillis(SHORT_CONSUMER_TIMEOUT_MS + 2 * tick);
                 await().during(outage).atMost(outage.plus(PATIENCE))
                         .until(() -> !channelCloses.contains("delivery acknowledgement on channel"));
+                assertThat(paused("service1-topic1-batch")).as("topic1's consumer paused through the outage").isTrue();
             } finally {
                 database.refuseConnections(false);
             }

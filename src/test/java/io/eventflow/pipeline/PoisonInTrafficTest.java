@@ -1,5 +1,6 @@
 package io.eventflow.pipeline;
 
+import io.eventflow.pipeline.Topic;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.time.Duration;
@@ -67,7 +68,7 @@ class PoisonInTrafficTest extends EventflowIntegrationTest {
     @Test
     void onePercentPoisonDeadLettersExactlyThePoisonWithItsReasonAndStoresEveryGoodEventOnce() throws Exception {
         Map<String, String> reasonByPoison = new HashMap<>();
-        List<String> queues = List.of("topic1", "topic2", "topic3");
+        List<String> queues = Topic.QUEUES;
         Traffic traffic = new Traffic(List.of(Traffic.local(port)), 10, Duration.ofMillis(5));
         try (traffic) {
             for (int i = 0; i < POISON; i++) {

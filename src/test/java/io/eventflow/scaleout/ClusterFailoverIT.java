@@ -1,14 +1,12 @@
 package io.eventflow.scaleout;
 
+import io.eventflow.pipeline.Topic;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 
-import io.eventflow.infra.BrokerTopology;
 import io.eventflow.support.EventflowProcess;
 import io.eventflow.support.OwnDatabase;
 import io.eventflow.support.RabbitMqCluster;
@@ -63,10 +61,10 @@ class ClusterFailoverIT {
                 "--spring.rabbitmq.addresses=" + cluster.addresses(),
                 "--spring.rabbitmq.username=guest", "--spring.rabbitmq.password=guest",
                 "--spring.datasource.url=" + database.url(), "--spring.datasource.username=postgres",
-                "--eventflow.cipher.key=" + randomKey())).awaitReady();
+                "--eventflow.cipher.key=" + EventflowProcess.randomCipherKey())).awaitReady();
 
         var queues = cluster.queues(1);
-        for (String queue : BrokerTopology.QUEUES) {
+        for (String queue : Topic.QUEUES) {
             assertThat(queues.get(queue).members()).as(queue + " replicated on every node")
                     .containsExactlyInAnyOrder(RabbitMqCluster.nodeName(1), RabbitMqCluster.nodeName(2), RabbitMqCluster.nodeName(3));
         }
@@ -99,11 +97,5 @@ class ClusterFailoverIT {
                 .formatted(leader, traffic.acceptedEvents(), traffic.refusals(), traffic.refusalWindow().toMillis(), traffic.slowestAnswer().toMillis());
         System.out.println(result);
         Files.writeString(Path.of("target", "cluster-failover.txt"), result + "\n");
-    }
-
-    static String randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
     }
 }

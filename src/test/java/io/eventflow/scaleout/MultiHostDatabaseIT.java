@@ -30,7 +30,7 @@ class MultiHostDatabaseIT {
                      "--spring.rabbitmq.virtual-host=" + vhost.name(),
                      "--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + closedPort + ",127.0.0.1:5432/" + database.name()
                              + "?targetServerType=primary",
-                     "--eventflow.cipher.key=" + ClusterFailoverIT.randomKey()))) {
+                     "--eventflow.cipher.key=" + EventflowProcess.randomCipherKey()))) {
             app.awaitReady();
             assertThat(app.post("{\"eventType\":\"passiveEvent\",\"count\":3}").statusCode()).isEqualTo(202);
             assertThat(app.post("{\"eventType\":\"activeEvent\",\"count\":2}").statusCode()).isEqualTo(202);

@@ -36,7 +36,7 @@ class ReplicasIT {
         try (OwnDatabase database = OwnDatabase.create("eventflow_replicas_it");
              OwnVhost vhost = OwnVhost.create("eventflow_replicas_it");
              Connection connection = database.connect()) {
-            String key = ClusterFailoverIT.randomKey();
+            String key = EventflowProcess.randomCipherKey();
             for (int i = 1; i <= 3; i++) {
                 instances.add(EventflowProcess.launch("replicas-it-" + i, List.of(
                         "--eventflow.embedded=false",

@@ -26,7 +26,7 @@ class RolesIT {
         List<EventflowProcess> processes = new ArrayList<>();
         try (OwnDatabase database = OwnDatabase.create("eventflow_roles_it");
              OwnVhost vhost = OwnVhost.create("eventflow_roles_it")) {
-            String key = ClusterFailoverIT.randomKey();
+            String key = EventflowProcess.randomCipherKey();
             for (String role : List.of("ingest", "service1", "service2", "dashboard")) {
                 processes.add(EventflowProcess.launch("roles-it-" + role, List.of(
                         "--eventflow.roles=" + role,

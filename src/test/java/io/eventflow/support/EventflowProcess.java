@@ -8,8 +8,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -111,16 +113,17 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
     }
 
     /** POST /api/events with a JSON body. */
-    @Override
     public HttpResponse<String> post(String json) throws IOException, InterruptedException {
         return post("/api/events", json);
     }
 
     public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + appPort + path))
-                        .timeout(Duration.ofSeconds(30))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        return HTTP.send(Traffic.request(URI.create("http://127.0.0.1:" + appPort + path), json, null), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public HttpResponse<String> send(String json, String idempotencyKey) throws IOException, InterruptedException {
+        return HTTP.send(Traffic.request(URI.create("http://127.0.0.1:" + appPort + "/api/events"), json, idempotencyKey),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -188,6 +191,13 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
             assertThat(jars).as("the packaged jar target/eventflow-*.jar (run with ./mvnw verify)").hasSize(1);
             return jars.get(0).toAbsolutePath();
         }
+    }
+
+    /** A random AES-256 key for eventflow.cipher.key, for a process on servers of the test's own. */
+    public static String randomCipherKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
     }
 
     public static int freePort() {

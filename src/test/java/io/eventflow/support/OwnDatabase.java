@@ -9,7 +9,7 @@ import java.sql.Statement;
  * A database of the test's own on the machine's PostgreSQL (127.0.0.1:5432, user postgres), created empty and
  * dropped at the end, so the test shares nothing with the suite's {@code eventflow_test}.
  */
-public final class OwnDatabase implements AutoCloseable {
+public final class OwnDatabase implements AutoCloseable, TestDatabase {
 
     private final String name;
 
@@ -31,16 +31,9 @@ public final class OwnDatabase implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:5432/" + name;
     }
 
+    @Override
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(url(), "postgres", "");
-    }
-
-    public long count(String table) throws SQLException {
-        try (Connection connection = connect(); Statement statement = connection.createStatement();
-             var rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
-            rows.next();
-            return rows.getLong(1);
-        }
     }
 
     @Override

@@ -1,30 +1,63 @@
 package io.eventflow.support;
 
+import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+
+import org.springframework.util.FileSystemUtils;
 
 /**
  * The three-node RabbitMQ cluster of {@code scripts/rabbitmq-cluster} on this machine's loopback (nodes
- * ef-rabbit1..3@localhost), for the external mode's cluster tests. The machine's own node is never touched.
+ * ef-rabbit1..3@localhost), for the external mode's cluster tests, or a one-node broker of a test's own
+ * ({@link #startPrivate}). The machine's own node is never touched.
  */
 public final class RabbitMqCluster implements AutoCloseable {
 
     public static final int NODES = 3;
 
+    private final Map<String, String> env;
     private final String addresses;
 
-    private RabbitMqCluster(String addresses) {
-        this.addresses = addresses;
+    private RabbitMqCluster(Map<String, String> env) {
+        this.env = env;
+        String output = script("start").strip();
+        this.addresses = output.substring(output.lastIndexOf('\n') + 1);
     }
 
     /** Starts (or finds running) the three nodes, clustered. */
     public static RabbitMqCluster start() {
-        String output = script("start").strip();
-        return new RabbitMqCluster(output.substring(output.lastIndexOf('\n') + 1));
+        return new RabbitMqCluster(Map.of());
+    }
+
+    /**
+     * Starts a one-node broker of its own, node {@code <name>1@localhost}, on a free port (its distribution port, +20000,
+     * free too), its data under a new temporary folder that {@link #close()} removes.
+     */
+    public static RabbitMqCluster startPrivate(String name) throws IOException {
+        Path dir = Files.createTempDirectory("eventflow-" + name);
+        int port;
+        do {
+            port = 6000 + ThreadLocalRandom.current().nextInt(3000);
+        } while (!free(port) || !free(port + 20000));
+        return new RabbitMqCluster(Map.of("CLUSTER_DIR", dir.toString(), "CLUSTER_NODES", "1", "CLUSTER_NAME", name,
+                "CLUSTER_PORT", String.valueOf(port)));
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 
     /** {@code spring.rabbitmq.addresses}: every node, {@code 127.0.0.1:5681,...}. */
@@ -69,21 +102,26 @@ public final class RabbitMqCluster implements AutoCloseable {
         throw new IllegalStateException("leader of " + queue + " is no cluster node: " + leader);
     }
 
-    /** Stops all three nodes. */
+    /** Stops every node; a private broker's data goes with it. */
     @Override
     public void close() {
         script("stop");
+        if (env.containsKey("CLUSTER_DIR")) {
+            FileSystemUtils.deleteRecursively(new File(env.get("CLUSTER_DIR")));
+        }
     }
 
     public record QuorumQueue(String leader, List<String> members) {
     }
 
-    private static String script(String... args) {
+    private String script(String... args) {
         String[] command = new String[args.length + 1];
         command[0] = "scripts/rabbitmq-cluster";
         System.arraycopy(args, 0, command, 1, args.length);
         try {
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+            builder.environment().putAll(env);
+            Process process = builder.start();
             String output = new String(process.getInputStream().readAllBytes());
             if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 throw new IllegalStateException(String.join(" ", command) + " failed: " + output);

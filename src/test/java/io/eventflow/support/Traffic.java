@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Steady traffic into Eventflow processes, one client thread per process, two passive requests to one active, until
  * closed; it keeps every batch a 202 answer accepted, and when each refusal (any other answer or no answer) came.
- * A process that is no longer alive gets no more requests.
+ * A process that is no longer alive gets no more requests. {@link #keyed} traffic sends each request with an
+ * Idempotency-Key and sends a refused one again with its key until a 202 (README "Retrying safely"), so even through
+ * a broker outage or a killed process every request ends accepted, and the tables must hold exactly its events.
  */
 public final class Traffic implements AutoCloseable {
 
@@ -35,7 +38,8 @@ public final class Traffic implements AutoCloseable {
 
         boolean isAlive();
 
-        HttpResponse<String> post(String json) throws IOException, InterruptedException;
+        /** POST /api/events, with the header Idempotency-Key unless {@code idempotencyKey} is null. */
+        HttpResponse<String> send(String json, String idempotencyKey) throws IOException, InterruptedException;
     }
 
     /** The Eventflow listening on {@code port} of this host, alive as long as the test runs. */
@@ -53,26 +57,53 @@ public final class Traffic implements AutoCloseable {
             }
 
             @Override
-            public HttpResponse<String> post(String json) throws IOException, InterruptedException {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/events"))
-                        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+            public HttpResponse<String> send(String json, String idempotencyKey) throws IOException, InterruptedException {
+                return http.send(request(URI.create("http://127.0.0.1:" + port + "/api/events"), json, idempotencyKey),
+                        HttpResponse.BodyHandlers.ofString());
             }
         };
     }
 
+    /** A POST of JSON with a 30 s deadline, and the Idempotency-Key header if {@code idempotencyKey} is not null. */
+    public static HttpRequest request(URI uri, String json, String idempotencyKey) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return request.build();
+    }
+
     private static final Pattern BATCH_ID = Pattern.compile("\"batchId\"\\s*:\\s*\"([0-9a-f-]{36})\"");
+    private static final Pattern TITLE = Pattern.compile("\"title\"\\s*:\\s*\"([^\"]*)\"");
 
     private final Map<String, Integer> passiveBatches = new ConcurrentHashMap<>();
     private final Map<String, Integer> activeBatches = new ConcurrentHashMap<>();
     private final List<Long> refusedAtMillis = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> refusalAnswers = new ConcurrentHashMap<>();
+    private final AtomicLong inDoubt = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong slowestAnswerMillis = new AtomicLong();
     private final List<Thread> clients = new ArrayList<>();
     private volatile boolean running = true;
 
+    private final boolean keyed;
+
     /** Starts one client per process: a request of {@code eventsPerRequest} events every {@code pause}. */
     public Traffic(List<? extends Target> processes, int eventsPerRequest, Duration pause) {
+        this(processes, eventsPerRequest, pause, false);
+    }
+
+    /**
+     * As the constructor, each request with a key of its own, sent again with it after each refusal (every {@code pause})
+     * until a 202, also after {@link #close()} began: it gets an answer or it is counted {@link #inDoubt()}.
+     */
+    public static Traffic keyed(List<? extends Target> processes, int eventsPerRequest, Duration pause) {
+        return new Traffic(processes, eventsPerRequest, pause, true);
+    }
+
+    private Traffic(List<? extends Target> processes, int eventsPerRequest, Duration pause, boolean keyed) {
+        this.keyed = keyed;
         for (Target process : processes) {
             Thread client = new Thread(() -> send(process, eventsPerRequest, pause), "traffic-" + process.name());
             client.setDaemon(true);
@@ -84,27 +115,48 @@ public final class Traffic implements AutoCloseable {
     private void send(Target process, int events, Duration pause) {
         for (long n = 0; running && process.isAlive(); n++) {
             boolean active = n % 3 == 2;
-            String type = active ? "activeEvent" : "passiveEvent";
+            String json = "{\"eventType\":\"" + (active ? "activeEvent" : "passiveEvent") + "\",\"count\":" + events + "}";
+            String key = keyed ? UUID.randomUUID().toString() : null;
             try {
-                long sent = System.nanoTime();
-                HttpResponse<String> answer = process.post("{\"eventType\":\"" + type + "\",\"count\":" + events + "}");
-                slowestAnswerMillis.accumulateAndGet((System.nanoTime() - sent) / 1_000_000, Math::max);
-                Matcher batch = BATCH_ID.matcher(answer.body());
-                if (answer.statusCode() == 202 && batch.find()) {
-                    (active ? activeBatches : passiveBatches).put(batch.group(1), events);
-                    accepted.addAndGet(events);
-                } else {
-                    refusedAtMillis.add(System.currentTimeMillis());
+                boolean answered = accepted(process, json, active, events, key);
+                while (!answered && keyed && process.isAlive()) {
+                    Thread.sleep(pause.toMillis()); // the client's pace between attempts, not a wait for anything
+                    answered = accepted(process, json, active, events, key);
+                }
+                if (!answered && (keyed || process.isAlive())) {
+                    inDoubt.incrementAndGet();
                 }
                 Thread.sleep(pause.toMillis()); // the pace of the load, not a wait for anything
-            } catch (IOException e) {
-                if (process.isAlive()) {
-                    refusedAtMillis.add(System.currentTimeMillis());
-                }
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    /** One attempt of a request: true if a 202 accepted it, else its refusal is counted (unless its process died). */
+    private boolean accepted(Target process, String json, boolean active, int events, String key) throws InterruptedException {
+        String refusal;
+        try {
+            long sent = System.nanoTime();
+            HttpResponse<String> answer = process.send(json, key);
+            slowestAnswerMillis.accumulateAndGet((System.nanoTime() - sent) / 1_000_000, Math::max);
+            Matcher batch = BATCH_ID.matcher(answer.body());
+            if (answer.statusCode() == 202 && batch.find()) {
+                (active ? activeBatches : passiveBatches).put(batch.group(1), events);
+                accepted.addAndGet(events);
+                return true;
+            }
+            Matcher title = TITLE.matcher(answer.body());
+            refusal = answer.statusCode() + (title.find() ? " " + title.group(1) : "");
+        } catch (IOException e) {
+            if (!process.isAlive()) {
+                return false;
+            }
+            refusal = "no answer";
+        }
+        refusedAtMillis.add(System.currentTimeMillis());
+        refusalAnswers.merge(refusal, 1, Integer::sum);
+        return false;
     }
 
     public long acceptedEvents() {
@@ -119,8 +171,19 @@ public final class Traffic implements AutoCloseable {
         return passiveBatches.values().stream().mapToLong(Integer::longValue).sum();
     }
 
+    /** Attempts refused: any answer but a 202, or none. */
     public int refusals() {
         return refusedAtMillis.size();
+    }
+
+    /** Refused attempts by answer: status and problem title ({@code "503 Broker unavailable"}), or {@code "no answer"}. */
+    public Map<String, Integer> refusalAnswers() {
+        return Map.copyOf(refusalAnswers);
+    }
+
+    /** Requests that ended without a 202: their events may be stored or not. */
+    public long inDoubt() {
+        return inDoubt.get();
     }
 
     /** The longest a request waited for its answer. */
@@ -135,12 +198,16 @@ public final class Traffic implements AutoCloseable {
                         - refusedAtMillis.stream().mapToLong(Long::longValue).min().getAsLong());
     }
 
-    /** Stops the clients and waits for their last answers. */
+    /** Stops the clients and waits for their last answers; a client still trying after a minute leaves its request in doubt. */
     @Override
     public void close() throws InterruptedException {
         running = false;
         for (Thread client : clients) {
             client.join(60_000);
+            if (client.isAlive()) {
+                client.interrupt();
+                inDoubt.incrementAndGet();
+            }
         }
     }
 
@@ -166,7 +233,7 @@ public final class Traffic implements AutoCloseable {
      * ones, topic2 and topic3 the active ones), and every accepted batch exactly its events.
      */
     public void assertTablesHoldExactlyTheAcceptedEvents(Connection database) throws SQLException {
-        assertThat(refusals()).as("requests refused; their events may be stored or not").isZero();
+        assertThat(inDoubt()).as("requests without a 202 (refusals: %s); their events may be stored or not", refusalAnswers).isZero();
         assertThat(rows(database, "topic1")).as("rows of topic1 against accepted passive events").isEqualTo(acceptedPassiveEvents());
         assertThat(rows(database, "topic2")).as("rows of topic2 against accepted active events").isEqualTo(acceptedActiveEvents());
         assertThat(rows(database, "topic3")).as("rows of topic3 against accepted active events").isEqualTo(acceptedActiveEvents());

@@ -1,0 +1,118 @@
+package io.eventflow.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * A PostgreSQL server of the test's own, as bench/chaos makes one: Debian's newest PostgreSQL, a fresh initdb under a
+ * temporary folder, on a free port of loopback, user postgres without a password, database {@code eventflow}; run as
+ * the postgres user when the tests run as root. The machine's PostgreSQL (5432) is never touched.
+ */
+public final class PrivatePostgres implements AutoCloseable, TestDatabase {
+
+    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+
+    private final Path bin;
+    private final Path dir;
+    private final int port = EventflowProcess.freePort();
+
+    private PrivatePostgres(Path bin, Path dir) {
+        this.bin = bin;
+        this.dir = dir;
+    }
+
+    /** initdb, start, and an empty database {@code eventflow}. */
+    public static PrivatePostgres start(String name) throws IOException, SQLException {
+        Path dir = Files.createTempDirectory("eventflow-" + name);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (ROOT) {
+            Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
+        }
+        PrivatePostgres postgres = new PrivatePostgres(newestBin(), dir);
+        postgres.run("initdb", "-D", dir.resolve("data").toString(), "-U", "postgres", "-A", "trust");
+        postgres.start();
+        try (Connection connection = DriverManager.getConnection(postgres.url("postgres"), "postgres", "");
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE eventflow");
+        }
+        return postgres;
+    }
+
+    /** {@code spring.datasource.url} of database eventflow. */
+    public String url() {
+        return url("eventflow");
+    }
+
+    private String url(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
+    @Override
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(url(), "postgres", "");
+    }
+
+    /** Starts the server and waits until it takes connections. */
+    public void start() throws IOException {
+        pgCtl("-l", dir.resolve("postgres.log").toString(), "-w", "-t", "120",
+                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1", "start");
+    }
+
+    /** A crash: {@code pg_ctl -m immediate stop}, every connection cut, no checkpoint; the next start recovers from WAL. */
+    public void crash() throws IOException {
+        pgCtl("-m", "immediate", "stop");
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (Files.exists(dir.resolve("data").resolve("postmaster.pid"))) {
+            crash();
+        }
+        FileSystemUtils.deleteRecursively(dir);
+    }
+
+    private void pgCtl(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("pg_ctl", "-D", dir.resolve("data").toString()));
+        command.addAll(List.of(args));
+        run(command.toArray(String[]::new));
+    }
+
+    private void run(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (ROOT) {
+            command.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        command.add(bin.resolve(args[0]).toString());
+        command.addAll(List.of(args).subList(1, args.length));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("commands.log").toFile())).start();
+        try {
+            if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + Files.readString(dir.resolve("commands.log")));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
+    private static Path newestBin() throws IOException {
+        try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return versions.max(Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString())))
+                    .orElseThrow(() -> new IOException("no PostgreSQL server under /usr/lib/postgresql")).resolve("bin");
+        }
+    }
+}
