@@ -20,8 +20,9 @@ import org.springframework.stereotype.Component;
  * read-only, ...), that queue's consumer is suspended: it takes no more messages, and the broker takes back the ones
  * it held. Held unacknowledged through a long outage, they would pass RabbitMQ's consumer_timeout, which closes their
  * channel and delivers them again, over and over, each time one step closer to the queue's delivery limit, where the
- * broker dead-letters healthy events. The batch still retrying is the probe: once a batch of that queue is stored
- * (or dead-lettered for a reason of its own), the consumer resumes.
+ * broker dead-letters healthy events. The batch still retrying is the probe: once a batch of that queue ends, stored
+ * or not (its dead letter not confirmed, its thread interrupted), the consumer resumes, and pauses again if the fault
+ * lasts: a batch that ends unstored must not leave its consumer paused for good.
  */
 @Component
 public class ConsumerPause implements Processor {
@@ -54,16 +55,18 @@ public class ConsumerPause implements Processor {
         }
     }
 
-    /** After a batch was stored or dead-lettered: its queue's consumer runs again if it was paused. */
+    /** After a batch ended, whichever way: its queue's consumer runs again if it was paused. */
     public void resume(Exchange done) {
         String consumer = done.getProperty(DeliveryBatch.CONSUMER_ROUTE, String.class);
         if (consumer != null && paused.remove(consumer)) {
             CamelContext camel = done.getContext();
             lifecycle.execute(() -> {
                 Route route = camel.getRoute(consumer);
-                if (route != null) {
+                // Shutting down: the route stops its consumer, suspended or not; resuming it would start it again.
+                if (route != null && !camel.isStopping() && camel.getRouteController().getRouteStatus(consumer).isStarted()) {
                     ServiceHelper.resumeService(route.getConsumer());
-                    LOG.info("Resumed {}: a batch was stored again", consumer);
+                    LOG.info("Resumed {}: a batch of it ended (stored, dead-lettered or failed); it pauses again if the fault lasts",
+                            consumer);
                 }
             });
         }

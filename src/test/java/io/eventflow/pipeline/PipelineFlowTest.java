@@ -1,8 +1,10 @@
 package io.eventflow.pipeline;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.processing.SecretCipher;
@@ -114,7 +116,8 @@ class PipelineFlowTest extends EventflowIntegrationTest {
 
     @Test
     void everyQueueConsumerRunsWithTheTunedSettings() {
-        for (String routeId : List.of("service1-topic1-batch", "service1-topic2-batch", "service2-topic3-batch")) {
+        for (Topic topic : Topic.values()) {
+            String routeId = topic.batchRoute();
             Route route = camel.getRoute(routeId);
             SpringRabbitMQEndpoint endpoint = (SpringRabbitMQEndpoint) route.getEndpoint();
             assertThat(endpoint.isAutoDeclare()).as(routeId).isFalse();
@@ -129,6 +132,36 @@ class PipelineFlowTest extends EventflowIntegrationTest {
         ThreadPoolProfile storePool = camel.getExecutorServiceManager().getThreadPoolProfile("batchStorePool");
         assertThat(storePool.getPoolSize()).isEqualTo(3);
         assertThat(storePool.getMaxPoolSize()).isEqualTo(3);
+    }
+
+    @Test
+    void aBatchNoStoreThreadTookWaitsForOneInsteadOfRunningOnTheConsumersThread() throws Exception {
+        ThreadPoolProfile profile = camel.getExecutorServiceManager().getThreadPoolProfile("batchStorePool");
+        ExecutorService storePool = camel.getExecutorServiceManager().newThreadPool(this, "store-pool-test", "batchStorePool");
+        CountDownLatch storesDone = new CountDownLatch(1);
+        try {
+            for (int busy = 0; busy < profile.getMaxPoolSize(); busy++) {
+                storePool.execute(() -> {
+                    try {
+                        storesDone.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            AtomicReference<Thread> storedOn = new AtomicReference<>();
+            // The aggregator hands a completed batch over on the thread that completed it: a consumer's listener thread.
+            storePool.execute(() -> storedOn.set(Thread.currentThread()));
+            // Red with a direct hand-over: the pool would have run the batch right here, on the consumer's thread, which
+            // pausing the consumer interrupts (and a paused consumer would then wait for a batch that never ends).
+            assertThat(storedOn.get()).as("stored on the consumer's thread while every store thread was busy").isNull();
+            storesDone.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> storedOn.get() != null);
+            assertThat(storedOn.get()).isNotSameAs(Thread.currentThread());
+        } finally {
+            storesDone.countDown();
+            camel.getExecutorServiceManager().shutdownNow(storePool);
+        }
     }
 
     private static AggregateProcessor aggregatorOf(Navigate<Processor> node) {

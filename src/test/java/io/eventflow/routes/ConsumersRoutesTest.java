@@ -1,17 +1,21 @@
 package io.eventflow.routes;
 
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.eventflow.processing.DeadLetters;
 import io.eventflow.routes.RouteFiles.MockBroker;
 import io.eventflow.routes.RouteFiles.RecordingChannel;
 import io.eventflow.support.QueueMessages;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Consumer;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.support.service.ServiceHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -106,6 +110,27 @@ class ConsumersRoutesTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> channel.requeued.size() == 1 && channel.acked.size() == 2);
         assertThat(channel.requeued).contains(7L);
         assertThat(channel.acked).doesNotContain(7L).contains(8L, 9L);
+    }
+
+    @Test
+    void aConsumerPausedByABatchThatEndsWithoutBeingStoredRunsAgain() throws Exception {
+        AtomicReference<Thread> storeThread = new AtomicReference<>();
+        inserts.whenAnyExchangeReceived(insert -> {
+            storeThread.set(Thread.currentThread());
+            throw new SQLTransientConnectionException("the database is unreachable", "08001");
+        });
+        Consumer consumer = camel.getRoute("service1-topic1-batch").getConsumer();
+
+        for (long tag = 1; tag <= BATCH_SIZE; tag++) {
+            RouteFiles.deliver(broker, "direct:topic1", "topic1", passiveEvent(), channel.channel, tag);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> ServiceHelper.isSuspended(consumer));
+        // What stopping a listener container does to a batch retrying on its thread: the batch ends, failed, unstored.
+        storeThread.get().interrupt();
+
+        // Red if the consumer waited for that batch to be stored: it would stay paused for good.
+        await().atMost(Duration.ofSeconds(20)).until(() -> ServiceHelper.isStarted(consumer));
+        assertThat(channel.acked).as("acknowledged without being stored").isEmpty();
     }
 
     static String passiveEvent() {

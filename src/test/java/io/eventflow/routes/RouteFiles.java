@@ -93,7 +93,7 @@ final class RouteFiles {
         ThreadPoolProfile storePool = new ThreadPoolProfile("batchStorePool");
         storePool.setPoolSize(3);
         storePool.setMaxPoolSize(3);
-        storePool.setMaxQueueSize(-1);
+        storePool.setMaxQueueSize(Integer.MAX_VALUE);
         camel.getExecutorServiceManager().registerThreadPoolProfile(storePool);
     }
 
