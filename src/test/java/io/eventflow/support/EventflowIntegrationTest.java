@@ -1,10 +1,11 @@
 package io.eventflow.support;
 
+import io.eventflow.pipeline.Topic;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
-import io.eventflow.infra.BrokerTopology;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,10 +33,10 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 public abstract class EventflowIntegrationTest {
 
-    public static final List<String> TABLES = List.of("topic1", "topic2", "topic3");
+    public static final List<String> TABLES = Stream.of(Topic.values()).map(Topic::table).toList();
     /** The routes a delivery passes through from its queue to its table or dead-letter queue. */
-    private static final List<String> DELIVERY_ROUTES = List.of("service1-topic1-batch", "service1-topic2-batch",
-            "service2-topic3-batch", "service1-topic1", "service1-topic2", "service2-topic3", "dead-letter");
+    private static final List<String> DELIVERY_ROUTES = Stream.concat(
+            Stream.of(Topic.values()).flatMap(topic -> Stream.of(topic.batchRoute(), topic.route())), Stream.of("dead-letter")).toList();
 
     @Autowired
     protected TestRestTemplate http;
@@ -54,16 +55,16 @@ public abstract class EventflowIntegrationTest {
         // where neither the broker nor the in-flight count sees it.
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
                 .during(Duration.ofMillis(250)).until(this::noDeliveryInFlight);
-        jdbc.execute("TRUNCATE topic1, topic2, topic3");
-        for (String queue : BrokerTopology.QUEUES) {
-            amqp.purgeQueue(queue, false);
-            amqp.purgeQueue(queue + BrokerTopology.DLQ_SUFFIX, false);
+        jdbc.execute("TRUNCATE " + String.join(", ", TABLES));
+        for (Topic topic : Topic.values()) {
+            amqp.purgeQueue(topic.queue(), false);
+            amqp.purgeQueue(topic.deadLetterQueue(), false);
         }
     }
 
     private boolean noDeliveryInFlight() {
         return DELIVERY_ROUTES.stream().allMatch(route -> pipeline.getInflightRepository().size(route) == 0)
-                && BrokerTopology.QUEUES.stream().allMatch(queue -> depth(queue) <= 0);
+                && Topic.QUEUES.stream().allMatch(queue -> depth(queue) <= 0);
     }
 
     protected ResponseEntity<Map> postEvents(String json) {
@@ -95,13 +96,24 @@ public abstract class EventflowIntegrationTest {
         for (String table : TABLES) {
             assertThat(jdbc.queryForObject("SELECT count(DISTINCT event_id) FROM " + table, Long.class)).as(table).isEqualTo(rows(table));
         }
-        for (String queue : BrokerTopology.QUEUES) {
-            assertThat(depth(queue + BrokerTopology.DLQ_SUFFIX)).as(queue + BrokerTopology.DLQ_SUFFIX).isZero();
+        for (Topic topic : Topic.values()) {
+            assertThat(depth(topic.deadLetterQueue())).as(topic.deadLetterQueue()).isZero();
         }
     }
 
     protected int depth(String queue) {
         QueueInformation info = amqp.getQueueInfo(queue);
         return info == null ? -1 : info.getMessageCount();
+    }
+
+    /** The consumers the broker counts on a queue, -1 when there is no such queue. */
+    protected int consumers(String queue) {
+        QueueInformation info = amqp.getQueueInfo(queue);
+        return info == null ? -1 : info.getConsumerCount();
+    }
+
+    /** Rows, ready messages and consumers of a topic: what a timed-out wait on it shows. */
+    protected String progress(String topic) {
+        return topic + ": " + rows(topic) + " rows, " + depth(topic) + " ready, " + consumers(topic) + " consumers";
     }
 }

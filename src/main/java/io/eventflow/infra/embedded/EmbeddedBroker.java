@@ -7,14 +7,23 @@ import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import org.apache.qpid.server.SystemLauncher;
 import org.apache.qpid.server.SystemLauncherListener;
+import org.apache.qpid.server.model.AbstractConfigurationChangeListener;
 import org.apache.qpid.server.model.Broker;
+import org.apache.qpid.server.model.ConfigurationChangeListener;
+import org.apache.qpid.server.model.ConfiguredObject;
 import org.apache.qpid.server.model.Port;
+import org.apache.qpid.server.model.Queue;
 import org.apache.qpid.server.model.State;
 import org.apache.qpid.server.model.SystemConfig;
+import org.apache.qpid.server.model.VirtualHost;
+import org.apache.qpid.server.model.VirtualHostNode;
 
 /**
  * Qpid Broker-J in this JVM, speaking AMQP 0-9-1 on 127.0.0.1 only. Queues, exchanges, bindings and
@@ -30,12 +39,14 @@ final class EmbeddedBroker implements AutoCloseable {
     private static final String SYSTEM_PROPERTIES = "qpid-system.properties";
 
     private final SystemLauncher launcher;
+    private final Broker<?> broker;
     private final int port;
     private final String password;
     private final Path directory;
 
-    private EmbeddedBroker(SystemLauncher launcher, int port, String password, Path directory) {
+    private EmbeddedBroker(SystemLauncher launcher, Broker<?> broker, int port, String password, Path directory) {
         this.launcher = launcher;
+        this.broker = broker;
         this.port = port;
         this.password = password;
         this.directory = directory;
@@ -89,7 +100,7 @@ final class EmbeddedBroker implements AutoCloseable {
                         + ", AMQP port " + port + "); see its log lines above, data dir " + directory);
             }
             leaveShutdownToTheContext(broker);
-            return new EmbeddedBroker(launcher, port, password, directory);
+            return new EmbeddedBroker(launcher, broker, port, password, directory);
         } catch (Exception | Error e) {
             launcher.shutdown();
             throw e;
@@ -106,6 +117,61 @@ final class EmbeddedBroker implements AutoCloseable {
 
     Path directory() {
         return directory;
+    }
+
+    /**
+     * Calls {@code recreated} with a queue's name, on a broker thread, each time a queue of that name is declared
+     * after another one of that name existed (deleted and declared again). Qpid drops the consumers of a deleted queue
+     * without the basic.cancel RabbitMQ sends, so a client stays subscribed to the deleted queue and never learns to
+     * consume from the new one. A queue is told apart from its predecessor by its id, so the order in which Qpid
+     * reports the removal and the addition does not matter; a virtual host Qpid creates later is watched too.
+     */
+    void onQueueRecreated(Consumer<String> recreated) {
+        Map<String, UUID> lastSeen = new ConcurrentHashMap<>();
+        ConfigurationChangeListener queues = new AbstractConfigurationChangeListener() {
+            @Override
+            public void childAdded(ConfiguredObject<?> host, ConfiguredObject<?> child) {
+                if (child instanceof Queue<?> queue) {
+                    UUID previous = lastSeen.put(queue.getName(), queue.getId());
+                    if (previous != null && !previous.equals(queue.getId())) {
+                        recreated.accept(queue.getName());
+                    }
+                }
+            }
+        };
+        ConfigurationChangeListener hosts = new AbstractConfigurationChangeListener() {
+            @Override
+            public void childAdded(ConfiguredObject<?> node, ConfiguredObject<?> child) {
+                if (child instanceof VirtualHost<?> host) {
+                    watch(host, queues, lastSeen);
+                }
+            }
+        };
+        for (VirtualHostNode<?> node : broker.getChildren(VirtualHostNode.class)) {
+            node.addChangeListener(hosts);
+            if (node.getVirtualHost() != null) {
+                watch(node.getVirtualHost(), queues, lastSeen);
+            }
+        }
+    }
+
+    private static void watch(VirtualHost<?> host, ConfigurationChangeListener queues, Map<String, UUID> lastSeen) {
+        host.addChangeListener(queues);
+        for (Queue<?> queue : host.getChildren(Queue.class)) {
+            lastSeen.putIfAbsent(queue.getName(), queue.getId());
+        }
+    }
+
+    /** How many consumers the broker counts on a queue, or -1 when no queue has that name. */
+    int consumers(String queueName) {
+        for (VirtualHostNode<?> node : broker.getChildren(VirtualHostNode.class)) {
+            VirtualHost<?> host = node.getVirtualHost();
+            Queue<?> queue = host == null ? null : host.getChildByName(Queue.class, queueName);
+            if (queue != null) {
+                return queue.getConsumerCount();
+            }
+        }
+        return -1;
     }
 
     @Override

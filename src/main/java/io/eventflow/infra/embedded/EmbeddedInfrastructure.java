@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,16 @@ public final class EmbeddedInfrastructure implements DisposableBean {
                     + "(set EVENTFLOW_EMBEDDED=false to use an external RabbitMQ and PostgreSQL): "
                     + rootCause(e), e.getCause());
         }
+    }
+
+    /** Calls {@code recreated} with a queue's name, on a broker thread, each time a deleted queue is declared again. */
+    public void onQueueRecreated(Consumer<String> recreated) {
+        broker.onQueueRecreated(recreated);
+    }
+
+    /** How many consumers the embedded broker counts on a queue, or -1 when it has no queue of that name. */
+    public int consumers(String queue) {
+        return broker.consumers(queue);
     }
 
     /** What Spring Boot needs to reach exactly these two servers and nothing else. */
