@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 port=18181
-jar=$(ls target/eventflow-*.jar 2>/dev/null | head -1)
+jar=$(ls target/eventflow-*.jar 2>/dev/null | head -1 || true)
 [ -n "$jar" ] && [ -f "$jar" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
