@@ -1,6 +1,5 @@
 package io.eventflow.dashboard;
 
-import io.eventflow.pipeline.Topic;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.pipeline.Topic;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.QueueInformation;

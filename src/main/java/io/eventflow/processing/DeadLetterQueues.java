@@ -1,6 +1,5 @@
 package io.eventflow.processing;
 
-import io.eventflow.pipeline.Topic;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +17,7 @@ import io.eventflow.api.ProblemException;
 import io.eventflow.config.EventflowProperties;
 import io.eventflow.infra.BrokerTopology;
 import io.eventflow.infra.ConfirmedPublisher;
+import io.eventflow.pipeline.Topic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.AmqpAdmin;

@@ -1,10 +1,10 @@
 package io.eventflow.processing;
 
-import io.eventflow.pipeline.Topic;
 import java.time.Instant;
 import java.util.List;
 
 import io.eventflow.infra.ConfirmedPublisher;
+import io.eventflow.pipeline.Topic;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

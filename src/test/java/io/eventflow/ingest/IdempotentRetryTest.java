@@ -7,6 +7,8 @@ import java.util.UUID;
 
 import io.eventflow.infra.ConfirmedPublisher;
 import io.eventflow.support.EventflowIntegrationTest;
+import io.eventflow.support.OwnExternalServers;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.http.HttpEntity;
@@ -14,6 +16,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 
@@ -29,15 +33,28 @@ import static org.mockito.Mockito.doAnswer;
  * really refuses the second half: queue topic1 is deleted between the two halves of the request's publish, once the
  * first half is stored, so those publishes come back unroutable and the answer is a 503 for half of the events.
  */
-@TestPropertySource(properties = "eventflow.data-dir=target/test-data/idempotent-retry") // it deletes a queue: its own broker
+// It deletes a queue: a broker of its own, embedded, or a vhost (and database) of its own on the machine's RabbitMQ.
+@TestPropertySource(properties = "eventflow.data-dir=target/test-data/idempotent-retry")
 @DirtiesContext
 class IdempotentRetryTest extends EventflowIntegrationTest {
 
     private static final int EVENTS = 40;
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
+    private static OwnExternalServers servers;
+
     @MockitoSpyBean
     ConfirmedPublisher broker;
+
+    @DynamicPropertySource
+    static void ownServers(DynamicPropertyRegistry registry) throws Exception {
+        servers = OwnExternalServers.register("eventflow_idempotent_retry", registry);
+    }
+
+    @AfterAll
+    static void dropOwnServers() throws Exception {
+        servers.close();
+    }
 
     @Test
     void aRequestCutOffMidwayAndRetriedWithItsKeyStoresEveryEventOnce() throws Exception {

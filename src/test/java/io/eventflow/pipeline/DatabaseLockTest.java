@@ -70,6 +70,9 @@ class DatabaseLockTest extends EventflowIntegrationTest {
         Traffic traffic = new Traffic(List.of(Traffic.local(port)), 10, Duration.ofMillis(5));
         try (traffic) {
             await().atMost(PATIENCE).until(() -> traffic.acceptedEvents() >= 500 && rows("topic3") > 0);
+            // RabbitMQ counts a quorum queue's consumers on its tick (every 5 s here): a context a second old shows 0.
+            await().atMost(PATIENCE).until(() -> servers.vhost() == null
+                    || MachineServices.rabbitmqQueue(servers.vhost(), "topic1", "consumers").get("consumers") == CONSUMERS);
             try (TableLock lock = TableLock.hold(dataSource.getConnection(), "topic1", "ACCESS EXCLUSIVE")) {
                 long lockedAt = System.nanoTime();
                 long topic3AtLock = rows("topic3");

@@ -1,6 +1,5 @@
 package io.eventflow.pipeline;
 
-import io.eventflow.pipeline.Topic;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.time.Duration;

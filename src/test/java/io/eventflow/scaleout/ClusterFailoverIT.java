@@ -1,12 +1,12 @@
 package io.eventflow.scaleout;
 
-import io.eventflow.pipeline.Topic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 
+import io.eventflow.pipeline.Topic;
 import io.eventflow.support.EventflowProcess;
 import io.eventflow.support.OwnDatabase;
 import io.eventflow.support.RabbitMqCluster;

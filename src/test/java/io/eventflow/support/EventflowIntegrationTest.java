@@ -1,11 +1,11 @@
 package io.eventflow.support;
 
-import io.eventflow.pipeline.Topic;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import io.eventflow.pipeline.Topic;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,8 +112,11 @@ public abstract class EventflowIntegrationTest {
         return info == null ? -1 : info.getConsumerCount();
     }
 
-    /** Rows, ready messages and consumers of a topic: what a timed-out wait on it shows. */
+    /** Rows, ready messages, consumers and deliveries in Eventflow's routes of a topic: what a timed-out wait shows. */
     protected String progress(String topic) {
-        return topic + ": " + rows(topic) + " rows, " + depth(topic) + " ready, " + consumers(topic) + " consumers";
+        Topic model = Topic.valueOf(topic.toUpperCase());
+        int inFlight = pipeline.getInflightRepository().size(model.batchRoute()) + pipeline.getInflightRepository().size(model.route());
+        return topic + ": " + rows(topic) + " rows, " + depth(topic) + " ready, " + consumers(topic) + " consumers, " + inFlight
+                + " deliveries in flight in its routes";
     }
 }
