@@ -114,7 +114,7 @@ public abstract class EventflowIntegrationTest {
 
     /** Rows, ready messages, consumers and deliveries in Eventflow's routes of a topic: what a timed-out wait shows. */
     protected String progress(String topic) {
-        Topic model = Topic.valueOf(topic.toUpperCase());
+        Topic model = Topic.named(topic).orElseThrow();
         int inFlight = pipeline.getInflightRepository().size(model.batchRoute()) + pipeline.getInflightRepository().size(model.route());
         return topic + ": " + rows(topic) + " rows, " + depth(topic) + " ready, " + consumers(topic) + " consumers, " + inFlight
                 + " deliveries in flight in its routes";
