@@ -1,6 +1,10 @@
 package io.eventflow.processing;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 
 import com.rabbitmq.client.Channel;
 import org.apache.camel.Exchange;
@@ -21,28 +25,45 @@ public record Delivery(byte[] body, String contentType, String routingKey, Chann
         if (channel instanceof ChannelProxy proxy) {
             channel = proxy.getTargetChannel();
         }
-        return new Delivery(
+        Delivery delivery = new Delivery(
                 consumed.getMessage().getBody(byte[].class),
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.CONTENT_TYPE, String.class),
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.ROUTING_KEY, String.class),
                 channel,
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class));
+        ChannelAcks.of(channel).received(delivery.deliveryTag());
+        return delivery;
+    }
+
+    /**
+     * Acknowledges these deliveries, whose messages were stored: one multiple ack per channel where it can
+     * ({@link ChannelAcks}). How many could not be, their channel gone: the broker delivers those again.
+     */
+    static int ack(List<Delivery> deliveries) {
+        Map<Channel, List<Long>> tags = new IdentityHashMap<>();
+        for (Delivery delivery : deliveries) {
+            tags.computeIfAbsent(delivery.channel(), channel -> new ArrayList<>()).add(delivery.deliveryTag());
+        }
+        int lost = 0;
+        for (Map.Entry<Channel, List<Long>> channel : tags.entrySet()) {
+            try {
+                ChannelAcks.of(channel.getKey()).ack(channel.getKey(), channel.getValue());
+            } catch (IOException | RuntimeException e) {
+                lost += channel.getValue().size();
+            }
+        }
+        return lost;
     }
 
     /** Acknowledges it; false when its channel is gone, in which case the broker delivers it again. */
     boolean ack() {
-        try {
-            channel.basicAck(deliveryTag, false);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return ack(List.of(this)) == 0;
     }
 
     /** Gives it back to its queue; false when its channel is gone, which gives it back too. */
     boolean requeue() {
         try {
-            channel.basicNack(deliveryTag, false, true);
+            ChannelAcks.of(channel).requeue(channel, deliveryTag);
             return true;
         } catch (IOException | RuntimeException e) {
             return false;

@@ -42,12 +42,7 @@ public class DeliveryBatch implements AggregationStrategy {
 
     /** Acknowledges every delivery of the batch, after its rows were committed. */
     public void ack(Exchange exchange) {
-        int lost = 0;
-        for (Delivery delivery : deliveries(exchange)) {
-            if (!delivery.ack()) {
-                lost++;
-            }
-        }
+        int lost = Delivery.ack(deliveries(exchange));
         if (lost > 0) {
             // Its channel closed since the delivery: the broker delivers it again and the insert ignores the copy.
             LOG.debug("{} deliveries could not be acknowledged on a closed channel; they will be redelivered", lost);

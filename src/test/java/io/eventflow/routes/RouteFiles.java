@@ -1,11 +1,15 @@
 package io.eventflow.routes;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Queue;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -105,6 +109,9 @@ final class RouteFiles {
 
     /** Sends a message as the spring-rabbitmq consumer would hand it over with manual acknowledgement. */
     static void deliver(ProducerTemplate producer, String endpoint, String queue, String body, Channel channel, long tag) {
+        if (Proxy.isProxyClass(channel.getClass()) && Proxy.getInvocationHandler(channel) instanceof RecordingChannel recording) {
+            recording.delivered(tag);
+        }
         producer.send(endpoint, exchange -> {
             exchange.getMessage().setBody(body.getBytes(StandardCharsets.UTF_8));
             exchange.getMessage().setHeader(SpringRabbitMQConstants.ROUTING_KEY, queue);
@@ -114,32 +121,51 @@ final class RouteFiles {
         });
     }
 
-    /** A channel that records the delivery tags acknowledged and given back. */
-    static final class RecordingChannel {
+    /**
+     * A channel that records the delivery tags acknowledged and given back, as the broker counts them: a multiple ack
+     * acknowledges every tag delivered up to it and not settled yet.
+     */
+    static final class RecordingChannel implements InvocationHandler {
 
         final Queue<Long> acked = new ConcurrentLinkedQueue<>();
         final Queue<Long> requeued = new ConcurrentLinkedQueue<>();
-        final Channel channel = (Channel) Proxy.newProxyInstance(Channel.class.getClassLoader(), new Class<?>[] {Channel.class},
-                (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "basicAck" -> acked.add((Long) args[0]);
-                        case "basicNack" -> requeued.add((Long) args[0]);
-                        case "isOpen" -> {
-                            return true;
-                        }
-                        case "hashCode" -> {
-                            return System.identityHashCode(proxy);
-                        }
-                        case "equals" -> {
-                            return proxy == args[0];
-                        }
-                        case "toString" -> {
-                            return "RecordingChannel";
-                        }
-                        default -> throw new UnsupportedOperationException(method.getName());
-                    }
-                    return null;
-                });
+        final Channel channel = (Channel) Proxy.newProxyInstance(Channel.class.getClassLoader(), new Class<?>[] {Channel.class}, this);
+        private final Set<Long> outstanding = new TreeSet<>();
+
+        @Override
+        public synchronized Object invoke(Object proxy, Method method, Object[] args) {
+            switch (method.getName()) {
+                case "basicAck" -> {
+                    long tag = (Long) args[0];
+                    List<Long> taken = (Boolean) args[1] ? outstanding.stream().filter(t -> t <= tag).toList() : List.of(tag);
+                    outstanding.removeAll(taken);
+                    acked.addAll(taken);
+                }
+                case "basicNack" -> {
+                    outstanding.remove((Long) args[0]);
+                    requeued.add((Long) args[0]);
+                }
+                case "isOpen" -> {
+                    return true;
+                }
+                case "hashCode" -> {
+                    return System.identityHashCode(proxy);
+                }
+                case "equals" -> {
+                    return proxy == args[0];
+                }
+                case "toString" -> {
+                    return "RecordingChannel";
+                }
+                default -> throw new UnsupportedOperationException(method.getName());
+            }
+            return null;
+        }
+
+        /** The broker delivered this tag on the channel. */
+        synchronized void delivered(long tag) {
+            outstanding.add(tag);
+        }
     }
 
     /**
