@@ -106,9 +106,10 @@ class ManagementEndpointsTest extends EventflowIntegrationTest {
 
     @Test
     void healthShowsBrokerAndDatabaseUp() throws Exception {
-        JsonNode health = health();
+        // This class edits its route files at start-up: while a route reloads, Camel's route health check fails for an
+        // instant (RouteHealthCheck meets the removed route's null status, an NPE), so the first look may say DOWN.
+        JsonNode health = await().atMost(Duration.ofSeconds(15)).until(this::health, h -> h.at("/status").asText().equals("UP"));
 
-        assertThat(health.at("/status").asText()).isEqualTo("UP");
         assertThat(health.at("/components/rabbit/status").asText()).isEqualTo("UP");
         assertThat(health.at("/components/db/status").asText()).isEqualTo("UP");
         assertThat(management().get("/actuator/health/liveness").statusCode()).isEqualTo(200);
