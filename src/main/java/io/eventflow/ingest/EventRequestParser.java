@@ -45,8 +45,8 @@ public class EventRequestParser implements Processor {
     private static final String ACTIVE_SYNONYM = "actionEvent";
     private static final String ACTIVE = "activeEvent";
     private static final int MAX_NESTING = 8;
-    private static final DateTimeFormatter CREATE_DATE =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TO_THE_SECOND =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
 
     private final ObjectMapper strictMapper = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
@@ -55,6 +55,11 @@ public class EventRequestParser implements Processor {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private final int maxCount;
+    /** The current second, formatted once: a formatter per request cost 2 % of a one-event request's CPU. */
+    private volatile Second second = new Second(Long.MIN_VALUE, "");
+
+    private record Second(long epochSecond, String formatted) {
+    }
 
     public EventRequestParser(EventflowProperties properties) {
         this.maxCount = properties.ingest().maxCount();
@@ -87,7 +92,7 @@ public class EventRequestParser implements Processor {
 
         IdempotencyKey ids = key == null ? null : IdempotencyKey.of(key, eventType, count);
         String batchId = (ids == null ? UUID.randomUUID() : ids.batchId()).toString();
-        String createDate = CREATE_DATE.format(Instant.now());
+        String createDate = createDate(Instant.now());
         // Every value is a UUID, a known type name or a timestamp: plain ASCII that needs no JSON escaping.
         String rest = "\",\"eventType\":\"" + eventType + "\",\"create_date\":\"" + createDate
                 + "\",\"batchId\":\"" + batchId + "\"}";
@@ -101,6 +106,17 @@ public class EventRequestParser implements Processor {
         exchange.setProperty("batchId", batchId);
         exchange.setProperty("eventCount", count);
         return events;
+    }
+
+    /** {@code yyyy-MM-ddTHH:mm:ss.SSSZ} in UTC, as the original demo's {@code Date.toISOString()} wrote it. */
+    String createDate(Instant now) {
+        Second current = second;
+        if (current.epochSecond() != now.getEpochSecond()) {
+            current = new Second(now.getEpochSecond(), TO_THE_SECOND.format(now));
+            second = current;
+        }
+        int millis = now.getNano() / 1_000_000;
+        return current.formatted() + (char) ('0' + millis / 100) + (char) ('0' + millis / 10 % 10) + (char) ('0' + millis % 10) + 'Z';
     }
 
     private static void requireJson(String contentType) {

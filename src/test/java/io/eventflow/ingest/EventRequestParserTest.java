@@ -3,6 +3,7 @@ package io.eventflow.ingest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -48,6 +49,18 @@ class EventRequestParserTest {
             assertThat((String) e.get("create_date")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
         });
         assertThat(exchange.getProperty("eventCount")).isEqualTo(3);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "2026-12-04T09:59:59.999999999Z, 2026-12-04T09:59:59.999Z",
+            "2026-12-04T10:00:00Z, 2026-12-04T10:00:00.000Z",
+            "2026-12-04T10:00:00.005Z, 2026-12-04T10:00:00.005Z",
+            "2026-12-04T10:00:00.059Z, 2026-12-04T10:00:00.059Z",
+            "2026-12-31T23:59:59.120Z, 2026-12-31T23:59:59.120Z",
+            "2027-01-01T00:00:00.999Z, 2027-01-01T00:00:00.999Z"})
+    void createDateIsTheMillisecondInUtcAcrossSecondsAndYears(String instant, String expected) {
+        assertThat(parser.createDate(Instant.parse(instant))).isEqualTo(expected);
     }
 
     @Test
