@@ -12,6 +12,8 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import io.eventflow.support.EventflowIntegrationTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -33,30 +35,18 @@ class ChannelAcksTest extends EventflowIntegrationTest {
     @Autowired
     CachingConnectionFactory connectionFactory;
 
-    @Test
-    void aBatchOfContiguousTagsIsOneMultipleAck() throws Exception {
+    // From tag 1 on a new channel; from a later tag on a cached channel that had deliveries before (the dead-letter browser's).
+    @ParameterizedTest
+    @CsvSource({"1, 250", "7, 9"})
+    void aBatchOfContiguousTagsIsOneMultipleAckWhereverTheChannelsTagsStart(long first, long last) throws Exception {
         Channel channel = mock(Channel.class);
         ChannelAcks acks = ChannelAcks.of(channel);
-        List<Long> batch = LongStream.rangeClosed(1, 250).boxed().toList();
+        List<Long> batch = LongStream.rangeClosed(first, last).boxed().toList();
         batch.forEach(acks::received);
 
         acks.ack(channel, batch);
 
-        verify(channel).basicAck(250, true);
-        verifyNoMoreInteractions(channel);
-    }
-
-    @Test
-    void aChannelWhoseFirstDeliveryIsNotTagOneStillAcksInOne() throws Exception {
-        // The listener container may take a cached channel that had deliveries before (the dead-letter browser's).
-        Channel channel = mock(Channel.class);
-        ChannelAcks acks = ChannelAcks.of(channel);
-        List<Long> batch = List.of(7L, 8L, 9L);
-        batch.forEach(acks::received);
-
-        acks.ack(channel, batch);
-
-        verify(channel).basicAck(9, true);
+        verify(channel).basicAck(last, true);
         verifyNoMoreInteractions(channel);
     }
 
@@ -87,65 +77,62 @@ class ChannelAcksTest extends EventflowIntegrationTest {
 
     @Test
     void aBatchStoredBeforeAnEarlierOneWaitsForIt() throws Exception {
-        try (Connection connection = connectionFactory.getRabbitConnectionFactory().newConnection()) {
-            String queue = queueOf(connection, 6);
-            Channel channel = connection.createChannel();
-            List<Long> tags = get(channel, queue, 6);
-            ChannelAcks acks = received(channel, tags);
+        int back = givenBack(6, (channel, tags) -> received(channel, tags).ack(channel, tags.subList(3, 6)));
 
-            acks.ack(channel, tags.subList(3, 6));
-
-            assertThat(givenBackOnClose(connection, channel, queue))
-                    .as("batch 1-3, still being stored, is not acknowledged by batch 4-6's ack").isEqualTo(6);
-        }
+        assertThat(back).as("batch 1-3, still being stored, is not acknowledged by batch 4-6's ack").isEqualTo(6);
     }
 
     @Test
     void bothBatchesStoredInEitherOrderAcknowledgeAll() throws Exception {
-        try (Connection connection = connectionFactory.getRabbitConnectionFactory().newConnection()) {
-            String queue = queueOf(connection, 6);
-            Channel channel = connection.createChannel();
-            List<Long> tags = get(channel, queue, 6);
+        int back = givenBack(6, (channel, tags) -> {
             ChannelAcks acks = received(channel, tags);
-
             acks.ack(channel, tags.subList(3, 6));
             acks.ack(channel, tags.subList(0, 3));
+        });
 
-            assertThat(givenBackOnClose(connection, channel, queue)).isZero();
-        }
+        assertThat(back).isZero();
     }
 
     @Test
     void aTagNoBatchHoldsIsNeverTakenByAMultipleAck() throws Exception {
-        try (Connection connection = connectionFactory.getRabbitConnectionFactory().newConnection()) {
-            String queue = queueOf(connection, 6);
-            Channel channel = connection.createChannel();
-            List<Long> tags = get(channel, queue, 6);
+        int back = givenBack(6, (channel, tags) -> {
             // The third delivery never reached a batch (the listener container gave it back, or it failed on the way).
-            ChannelAcks acks = ChannelAcks.of(channel);
             List<Long> held = List.of(tags.get(0), tags.get(1), tags.get(3), tags.get(4), tags.get(5));
-            held.forEach(acks::received);
-
+            ChannelAcks acks = received(channel, held);
             acks.ack(channel, held.subList(0, 2));
             acks.ack(channel, held.subList(2, 5));
+        });
 
-            assertThat(givenBackOnClose(connection, channel, queue)).as("only the delivery no batch held").isEqualTo(1);
-        }
+        assertThat(back).as("only the delivery no batch held").isEqualTo(1);
     }
 
     @Test
     void aDeliveryGivenBackIsSkippedByTheMultipleAckAfterIt() throws Exception {
-        try (Connection connection = connectionFactory.getRabbitConnectionFactory().newConnection()) {
-            String queue = queueOf(connection, 3);
-            Channel channel = connection.createChannel();
-            List<Long> tags = get(channel, queue, 3);
+        int back = givenBack(3, (channel, tags) -> {
             ChannelAcks acks = received(channel, tags);
-
             acks.requeue(channel, tags.get(1));
             acks.ack(channel, List.of(tags.get(0), tags.get(2)));
-
             assertThat(channel.isOpen()).as("no ack named the tag given back").isTrue();
-            assertThat(givenBackOnClose(connection, channel, queue)).as("the one given back").isEqualTo(1);
+        });
+
+        assertThat(back).as("the one given back").isEqualTo(1);
+    }
+
+    /** What a test does with the tags of the messages it took. */
+    private interface Settling {
+        void settle(Channel channel, List<Long> tags) throws Exception;
+    }
+
+    /**
+     * On a connection of its own: a queue of {@code messages} messages, all taken unacknowledged on one channel and
+     * settled as the test says; then how many the queue has back once that channel is closed.
+     */
+    private int givenBack(int messages, Settling settling) throws Exception {
+        try (Connection connection = connectionFactory.getRabbitConnectionFactory().newConnection()) {
+            String queue = queueOf(connection, messages);
+            Channel channel = connection.createChannel();
+            settling.settle(channel, get(channel, queue, messages));
+            return givenBackOnClose(connection, channel, queue);
         }
     }
 
