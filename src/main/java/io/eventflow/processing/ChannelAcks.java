@@ -100,19 +100,17 @@ final class ChannelAcks {
         }
         if (!stored.isEmpty() || !done.isEmpty()) {
             Long blockedSince = inFlight.get(settled + 1);
-            if (blockedSince == null) {
-                // A gap: tags arrive in order and a later one did, so it stays. Nothing passes it any more.
+            // A gap (tags arrive in order and a later one did, so it stays), or a batch slower than MAX_WAIT_NANOS.
+            boolean gap = blockedSince == null;
+            if (gap || clock.getAsLong() - blockedSince > MAX_WAIT_NANOS) {
                 for (long tag : stored) {
                     channel.basicAck(tag, false);
                 }
-                stored.clear();
-                done.clear();
-            } else if (clock.getAsLong() - blockedSince > MAX_WAIT_NANOS) {
-                for (long tag : stored) {
-                    channel.basicAck(tag, false);
+                if (gap) {
+                    done.clear(); // nothing passes a gap any more
+                } else {
+                    done.addAll(stored); // once the slow one is settled, the multiple acks go on past them
                 }
-                // Done now: once the slow one is settled, the multiple acks go on past them.
-                done.addAll(stored);
                 stored.clear();
             }
         }
