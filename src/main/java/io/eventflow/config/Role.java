@@ -10,25 +10,29 @@ import io.eventflow.pipeline.Topic;
 
 /**
  * What one Eventflow process does ({@code eventflow.roles}, env {@code EVENTFLOW_ROLES}, default all four): the
- * route files it loads and the queues it declares. The original demo's four services are one property away. Which topics a
- * role publishes to and consumes, with their routes, is said once by {@link Topic}.
+ * route files it loads, the topics it consumes and so the queues it declares. The original demo's four services are one
+ * property away. The topics themselves, with their queues, tables and routes, are modelled once by {@link Topic}.
  */
 public enum Role {
     /** The HTTP ingest: validates, publishes to topic1 and topic2. */
-    INGEST(List.of("ingest.camel.yaml", "errors.camel.yaml"), List.of("ingest-events")),
+    INGEST(List.of("ingest.camel.yaml", "errors.camel.yaml"), List.of(), List.of("ingest-events")),
     /** Consumes topic1 and topic2, stores them, republishes topic2's events to topic3. */
-    SERVICE1(List.of("consumers.camel.yaml", "service1.camel.yaml", "DeadLetterWatch.java"), List.of("dead-letter")),
+    SERVICE1(List.of("consumers.camel.yaml", "service1.camel.yaml", "DeadLetterWatch.java"), List.of(Topic.TOPIC1, Topic.TOPIC2),
+            List.of("dead-letter")),
     /** Consumes topic3 and stores it with the decrypted secret word. */
-    SERVICE2(List.of("consumers.camel.yaml", "service2.camel.yaml", "DeadLetterWatch.java"), List.of("dead-letter")),
+    SERVICE2(List.of("consumers.camel.yaml", "service2.camel.yaml", "DeadLetterWatch.java"), List.of(Topic.TOPIC3),
+            List.of("dead-letter")),
     /** The dashboard's API and static page. */
-    DASHBOARD(List.of("dashboard-api.camel.yaml", "errors.camel.yaml"),
+    DASHBOARD(List.of("dashboard-api.camel.yaml", "errors.camel.yaml"), List.of(),
             List.of("dashboard-metrics", "dashboard-series", "dashboard-recent-events", "dashboard-event-trace"));
 
     private final List<String> routeFiles;
+    private final List<Topic> consumes;
     private final List<String> ownRoutes;
 
-    Role(List<String> routeFiles, List<String> ownRoutes) {
+    Role(List<String> routeFiles, List<Topic> consumes, List<String> ownRoutes) {
         this.routeFiles = routeFiles;
+        this.consumes = consumes;
         this.ownRoutes = ownRoutes;
     }
 
@@ -47,14 +51,20 @@ public enum Role {
         return routeFiles;
     }
 
+    /** The topics the role publishes to: the ingest's, or those the topics it consumes feed. */
+    public List<Topic> publishes() {
+        return this == INGEST ? Topic.ingested() : consumes.stream().flatMap(topic -> topic.feeds().stream()).toList();
+    }
+
     /** The queues the role publishes to or consumes (each with its {@code .dlq}), in pipeline order. */
     public List<String> queues() {
-        return Stream.of(Topic.values()).filter(topic -> topic.publisher() == this || topic.consumer() == this).map(Topic::queue).toList();
+        List<Topic> publishes = publishes();
+        return Stream.of(Topic.values()).filter(topic -> consumes.contains(topic) || publishes.contains(topic)).map(Topic::queue).toList();
     }
 
     /** The routes the role runs: the store routes of the topics it consumes, and its own. */
     private List<String> routes() {
-        return Stream.concat(Stream.of(Topic.values()).filter(topic -> topic.consumer() == this).map(Topic::route), ownRoutes.stream()).toList();
+        return Stream.concat(consumes.stream().map(Topic::route), ownRoutes.stream()).toList();
     }
 
     /** Roles that read or write the event tables: the database and its migrations matter to them. */

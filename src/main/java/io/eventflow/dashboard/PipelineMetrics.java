@@ -7,7 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 import io.eventflow.config.EventflowProperties;
-import io.eventflow.config.Role;
 import io.eventflow.pipeline.Topic;
 import org.apache.camel.CamelContext;
 import org.springframework.stereotype.Component;
@@ -53,6 +52,6 @@ public class PipelineMetrics {
         return new MetricsSnapshot.TopicMetrics(window.count(), window.windowRows(), window.avgMs(), window.p50Ms(),
                 window.p95Ms(), window.p99Ms(), window.ratePerSec(), model.label(), model.eventType(), model.queue(),
                 model.deadLetterQueue(), model.table(), model.route(), model.hasSecretWord(),
-                model.publisher() == Role.INGEST, model.feeds().stream().map(Topic::queue).toList());
+                Topic.ingested().contains(model), model.feeds().stream().map(Topic::queue).toList());
     }
 }

@@ -4,19 +4,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-import io.eventflow.config.Role;
-
 /**
  * The pipeline's topics, modelled once: each is a durable queue with its dead-letter queue, the table its consumer
- * route stores it in, the event type it carries, the role that publishes to it and the role whose route consumes it.
- * The broker topology, the roles, the dead-letter tools, the dashboard and the tests take their names from here. The
- * route files name the same queues, tables and route ids so that they read on their own; TopicModelTest fails when
- * they and this list drift apart.
+ * route stores it in, the event type it carries and where its events come from (the ingest, or the topic whose
+ * consumer passes them on). The broker topology, the roles, the dead-letter tools, the dashboard and the tests take
+ * their names from here; which process runs which part is configuration above it ({@code config/Role}). The route
+ * files name the same queues, tables and route ids so that they read on their own; TopicModelTest fails when they
+ * and this list drift apart.
  */
 public enum Topic {
-    TOPIC1("topic1", "passiveEvent", "passive events, service 1", Role.INGEST, Role.SERVICE1, "service1-topic1", false),
-    TOPIC2("topic2", "activeEvent", "active events, service 1", Role.INGEST, Role.SERVICE1, "service1-topic2", false),
-    TOPIC3("topic3", "activeEvent", "active events, service 2", Role.SERVICE1, Role.SERVICE2, "service2-topic3", true);
+    TOPIC1("topic1", "passiveEvent", "passive events, service 1", null, "service1-topic1", false),
+    TOPIC2("topic2", "activeEvent", "active events, service 1", null, "service1-topic2", false),
+    TOPIC3("topic3", "activeEvent", "active events, service 2", TOPIC2, "service2-topic3", true);
 
     public static final String DLQ_SUFFIX = ".dlq";
     /** The queue names in pipeline order. */
@@ -25,17 +24,16 @@ public enum Topic {
     private final String name;
     private final String eventType;
     private final String label;
-    private final Role publisher;
-    private final Role consumer;
+    /** The topic whose consumer passes its events on to this one; null when the ingest publishes to it. */
+    private final Topic source;
     private final String route;
     private final boolean secretWord;
 
-    Topic(String name, String eventType, String label, Role publisher, Role consumer, String route, boolean secretWord) {
+    Topic(String name, String eventType, String label, Topic source, String route, boolean secretWord) {
         this.name = name;
         this.eventType = eventType;
         this.label = label;
-        this.publisher = publisher;
-        this.consumer = consumer;
+        this.source = source;
         this.route = route;
         this.secretWord = secretWord;
     }
@@ -64,14 +62,6 @@ public enum Topic {
         return label;
     }
 
-    public Role publisher() {
-        return publisher;
-    }
-
-    public Role consumer() {
-        return consumer;
-    }
-
     /** The route that stores a batch of its events. */
     public String route() {
         return route;
@@ -89,7 +79,7 @@ public enum Topic {
 
     /** The topics its consumer passes its events on to: topic2's active events go on to topic3, sealed. */
     public List<Topic> feeds() {
-        return Arrays.stream(values()).filter(next -> next.publisher == consumer && next.eventType.equals(eventType)).toList();
+        return Arrays.stream(values()).filter(next -> next.source == this).toList();
     }
 
     /** The topic named {@code name} (queue and table share it). */
@@ -99,6 +89,6 @@ public enum Topic {
 
     /** The topics the ingest publishes to, one per event type it accepts. */
     public static List<Topic> ingested() {
-        return Arrays.stream(values()).filter(topic -> topic.publisher == Role.INGEST).toList();
+        return Arrays.stream(values()).filter(topic -> topic.source == null).toList();
     }
 }
