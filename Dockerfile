@@ -20,9 +20,9 @@ RUN mkdir data && chown eventflow data
 USER eventflow
 # In a container the broker and database are services of their own, not embedded.
 ENV EVENTFLOW_EMBEDDED=false
-# The JVM sized to the container, with what the benchmark measured (bench/README.md): Serial GC and capped direct
+# The JVM sized to the container, with what the benchmark measured (docs/benchmarks.md): Serial GC and capped direct
 # memory. In JAVA_TOOL_OPTIONS, not on the command line, so a deployment can replace them (command-line flags would win).
-# Two malloc arenas instead of up to 8 per core: less native memory left fragmented (bench/README.md).
+# Two malloc arenas instead of up to 8 per core: less native memory left fragmented (docs/benchmarks.md).
 ENV MALLOC_ARENA_MAX=2
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError"
 EXPOSE 8080

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The packaged jar (target/eventflow-*.jar) run as a real process on ports of its own, with the JVM options the README
+ * The packaged jar (target/eventflow-*.jar) run as a real process on ports of its own, with the JVM options docs/benchmarks.md
  * recommends: what an operator starts, for the *IT tests of packaging, several processes and process faults, which
  * failsafe runs after package.
  */

@@ -45,7 +45,7 @@ public final class OwnExternalServers implements AutoCloseable {
      * Deletes a queue of the context's broker and, in external mode, returns once RabbitMQ has cancelled its consumers.
      * RabbitMQ 3.10 tells a deleted quorum queue's consumers asynchronously; a queue of the same name declared before
      * it did inherits them as ghosts that are counted and take messages but never deliver them (reproduced with a bare
-     * client: 20 of 20 runs; README, Operations). An operator's delete and declare are seconds apart.
+     * client: 20 of 20 runs; docs/operations.md). An operator's delete and declare are seconds apart.
      */
     public void deleteQueue(AmqpAdmin amqp, String queue) {
         if (vhost == null) {
