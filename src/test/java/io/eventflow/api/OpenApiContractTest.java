@@ -107,6 +107,21 @@ class OpenApiContractTest extends EventflowIntegrationTest {
     }
 
     @Test
+    void specDeclaresHowAClientAuthenticates() throws Exception {
+        JsonNode spec = spec();
+        JsonNode schemes = spec.path("components").path("securitySchemes");
+
+        assertThat(schemes.path("apiKey").path("type").asText()).isEqualTo("apiKey");
+        assertThat(schemes.path("apiKey").path("in").asText()).isEqualTo("header");
+        assertThat(schemes.path("apiKey").path("name").asText()).isEqualTo("X-API-Key");
+        assertThat(schemes.path("bearerToken").path("scheme").asText()).isEqualTo("bearer");
+        assertThat(schemes.path("bearerToken").path("bearerFormat").asText()).isEqualTo("JWT");
+        assertThat(schemes.path("basicAuth").path("scheme").asText()).isEqualTo("basic");
+        assertThat(spec.path("paths").path("/api/metrics").path("get").path("security").toString())
+                .contains("basicAuth").contains("bearerToken").contains("events:read");
+    }
+
+    @Test
     void everyDashboardQueryParameterIsInTheSpecWithItsDefault() throws Exception {
         JsonNode paths = spec().path("paths");
         for (Map.Entry<String, Map<String, String>> expected : DASHBOARD_QUERY_PARAMETERS.entrySet()) {
