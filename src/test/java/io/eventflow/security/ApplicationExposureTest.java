@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 import io.eventflow.EventflowApplication;
@@ -42,6 +44,23 @@ class ApplicationExposureTest {
                 .contains("Eventflow refuses to start: server.address is " + external.get().getHostAddress())
                 .contains("or bind to loopback: server.address=127.0.0.1")
                 .doesNotContain("Embedded AMQP broker");
+    }
+
+    @Test
+    void aSecretComesFromAFileNamedAfterItsSetting(CapturedOutput output) throws Exception {
+        Optional<InetAddress> external = nonLoopbackAddress();
+        Assumptions.assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address");
+        // As Kubernetes and Docker mount a secret: one file per setting, its value ending with a newline.
+        Path secrets = Files.createDirectories(Path.of("target/test-data/security-configtree"));
+        Files.writeString(secrets.resolve("eventflow.security.api-keys.ci"), KEY_HASH + "\n");
+
+        // The key hash was read (and is valid without its newline): only the login is missing now.
+        assertThatThrownBy(() -> new SpringApplicationBuilder(EventflowApplication.class)
+                .run("--EVENTFLOW_SECRETS_DIR=" + secrets.toAbsolutePath(), "--server.address=" + external.get().getHostAddress(),
+                        "--server.port=0", "--management.server.port=0", "--eventflow.data-dir=target/test-data/security-refused"))
+                .isInstanceOf(ApplicationExposureException.class)
+                .hasMessageContaining("no login or bearer token is configured for the dashboard and the read API");
+        assertThat(output.getAll()).doesNotContain(KEY_HASH);
     }
 
     @Test
