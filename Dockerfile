@@ -20,6 +20,9 @@ RUN mkdir data && chown eventflow data
 USER eventflow
 # In a container the broker and database are services of their own, not embedded.
 ENV EVENTFLOW_EMBEDDED=false
+# Reached from outside the container, so Eventflow refuses to start until API keys and logins (or a JWT issuer) are
+# configured: files in /run/secrets/eventflow named after each setting (configtree), or environment variables.
+ENV SERVER_ADDRESS=0.0.0.0
 # The JVM sized to the container, with what the benchmark measured (docs/benchmarks.md): Serial GC and capped direct
 # memory. In JAVA_TOOL_OPTIONS, not on the command line, so a deployment can replace them (command-line flags would win).
 # Two malloc arenas instead of up to 8 per core: less native memory left fragmented (docs/benchmarks.md).

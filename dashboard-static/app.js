@@ -264,10 +264,18 @@ async function refreshRecent() {
   const rows = recent.events.map((event) => {
     const row = document.createElement('tr');
     row.append(cell(time(event.processedDate)), traceCell(event.eventId), cell(event.eventType),
-      cell(ms(event.totalTimeMs), 'num'), cell(event.secretWord ?? '–'));
+      cell(ms(event.totalTimeMs), 'num'), cell(secretWord(event) ?? '–'));
     return row;
   });
   $('#recent tbody').replaceChildren(...(rows.length ? rows : [emptyRow(`No events in ${topic} yet`, 5)]));
+}
+
+// A word the login may not see (no role secrets) is said to be decrypted, never shown.
+function secretWord(stored) {
+  if (stored.secretWordHidden) {
+    return 'decrypted (hidden)';
+  }
+  return stored.secretWord === undefined ? undefined : `“${stored.secretWord}”`;
 }
 
 // Each .dlq's depth and its newest dead letters, newest first across the queues; replaying them is the operator's
@@ -314,7 +322,7 @@ async function lookup(eventId) {
     for (const stage of trace.stages) {
       const item = document.createElement('li');
       item.textContent = `${stage.topic} by ${stage.route} at ${time(stage.processedDate)}, ${ms(stage.totalTimeMs)} after creation`
-        + (stage.secretWord ? `, secret word “${stage.secretWord}”` : '');
+        + (stage.secretWord ? `, secret word ${secretWord(stage)}` : '');
       stages.append(item);
     }
     const summary = document.createElement('span');

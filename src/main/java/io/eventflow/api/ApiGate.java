@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Set;
 
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.security.IngestCredentials;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -25,7 +26,8 @@ import org.springframework.stereotype.Component;
  * <li>An ingest request ({@code POST /api/events}, {@code POST /events}) with a compressed body is refused with 415, one
  * larger than {@code eventflow.ingest.max-body-bytes} with 413 before anything reads it, one of undeclared length
  * (chunked) with 411. Then it goes straight to its route ({@link ApiHttpEngine#serveDirectly}): the ingest carries
- * the load, so it skips Spring MVC's dispatch, the security filter chain (it needs no login) and the per-request HTTP
+ * the load, so it skips Spring MVC's dispatch, the security filter chain ({@link IngestCredentials} checks its API key or
+ * token instead) and the per-request HTTP
  * observation (the route's own timer, {@code camel_exchanges_total{routeId="ingest-events"}}, counts it).</li>
  * </ul>
  */
@@ -38,11 +40,14 @@ public class ApiGate implements Filter {
     private final int maxBytes;
     private final ApiHttpEngine engine;
     private final ApplicationAvailability availability;
+    private final IngestCredentials credentials;
 
-    public ApiGate(EventflowProperties properties, ApiHttpEngine engine, ApplicationAvailability availability) {
+    public ApiGate(EventflowProperties properties, ApiHttpEngine engine, ApplicationAvailability availability,
+                   IngestCredentials credentials) {
         this.maxBytes = properties.ingest().maxBodyBytes();
         this.engine = engine;
         this.availability = availability;
+        this.credentials = credentials;
     }
 
     /** {@code POST /api/events} or {@code POST /events}, however the path is spelled ({@code /api/%65vents}). */
@@ -80,6 +85,9 @@ public class ApiGate implements Filter {
     }
 
     private void ingest(HttpServletRequest request, HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
+        if (!credentials.admit(request, response)) {
+            return; // refused with 401 or 403 before the body is read: nothing is published
+        }
         String encoding = request.getHeader("Content-Encoding");
         long length = request.getContentLengthLong();
         if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -47,7 +48,8 @@ public record EventflowProperties(
                 "dashboard-metrics", "dashboard-series", "dashboard-recent-events", "dashboard-event-trace"})
         List<String> requiredRoutes,
         @DefaultValue DeadLetterBrowse deadLetters,
-        @DefaultValue({"ingest", "service1", "service2", "dashboard"}) Set<Role> roles) {
+        @DefaultValue({"ingest", "service1", "service2", "dashboard"}) Set<Role> roles,
+        @DefaultValue Security security) {
 
     /**
      * The HTTP ingest: limits of one request, how many events may wait for their confirms at once (all requests
@@ -172,6 +174,25 @@ public record EventflowProperties(
      * per listing, from the oldest; the newest shown are the newest of those.
      */
     public record DeadLetterBrowse(@DefaultValue("1000") int browseMax) {
+    }
+
+    /**
+     * Who may use the application port (io.eventflow.security). {@code apiKeys}: name to the SHA-256 (hex) of a key
+     * allowed to post events; removing an entry revokes that key. {@code users}: name to a login for the dashboard and
+     * the read API, its password as a Spring Security hash ({@code {bcrypt}...}) and its roles ({@code secrets} sees
+     * secret words and dead-letter reasons). Bearer tokens (JWT) use Spring Boot's
+     * {@code spring.security.oauth2.resourceserver.jwt.*}.
+     */
+    public record Security(@DefaultValue Map<String, String> apiKeys, @DefaultValue Map<String, User> users) {
+
+        /** A login of the dashboard and the read API: its password as a hash, and its roles. */
+        public record User(String password, @DefaultValue List<String> roles) {
+
+            @Override
+            public String toString() {
+                return "User[password=****, roles=" + roles + "]";
+            }
+        }
     }
 
     /** A count Eventflow cannot work with at 0 (no thread, no channel, no batch) refuses the start. */

@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 
 import io.eventflow.api.ProblemException;
 import io.eventflow.pipeline.Topic;
+import io.eventflow.security.ReaderAccess;
+import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -20,7 +22,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Stored events for people: the newest rows of one table ({@code GET /api/events/recent}) and one event followed
- * through every table it reached ({@code GET /api/events/{eventId}}).
+ * through every table it reached ({@code GET /api/events/{eventId}}). A reader who may not see secrets
+ * ({@link ReaderAccess}) gets {@link ReaderAccess#HIDDEN} and {@code secretWordHidden: true} instead of a secret word.
  */
 @Component
 public class EventLookup {
@@ -44,27 +47,31 @@ public class EventLookup {
         this.jdbc = jdbc;
     }
 
-    public RecentEvents recent(@Header("topic") String topic, @Header("limit") String limit) {
+    public RecentEvents recent(@Header("topic") String topic, @Header("limit") String limit, Exchange exchange) {
         Topic table = EventTable.require(topic);
         int rows = limit(limit);
+        boolean secrets = ReaderAccess.maySeeSecrets(exchange);
         List<RecentEvents.StoredEvent> events = DatabaseAccess.query(() -> jdbc.query(RECENT.get(table), (rs, i) -> {
-            Stored stored = stored(rs, table);
+            Stored stored = stored(rs, table, secrets);
             return new RecentEvents.StoredEvent(rs.getObject("event_id", UUID.class).toString(), stored.eventType(),
-                    stored.batchId(), stored.createDate(), stored.processedDate(), stored.totalTimeMs(), stored.secretWord());
+                    stored.batchId(), stored.createDate(), stored.processedDate(), stored.totalTimeMs(), stored.secretWord(),
+                    stored.secretWordHidden());
         }, rows));
         return new RecentEvents(table.table(), rows, events);
     }
 
-    public EventTrace trace(@Header("eventId") String eventId) {
+    public EventTrace trace(@Header("eventId") String eventId, Exchange exchange) {
         if (eventId == null || !UUID_TEXT.matcher(eventId).matches()) {
             throw new ProblemException(400, "Malformed event id", "an event id is a UUID such as 3f0c8a9e-6a51-4d7e-9a0e-2b1c5d4e6f70");
         }
         UUID id = UUID.fromString(eventId);
+        boolean secrets = ReaderAccess.maySeeSecrets(exchange);
         List<EventTrace.Stage> stages = DatabaseAccess.query(() -> jdbc.query(TRACE, (rs, i) -> {
             Topic table = EventTable.require(rs.getString("topic"));
-            Stored stored = stored(rs, table);
+            Stored stored = stored(rs, table, secrets);
             return new EventTrace.Stage(table.table(), table.route(), stored.eventType(), stored.batchId(),
-                    stored.createDate(), stored.processedDate(), stored.totalTimeMs(), stored.secretWord());
+                    stored.createDate(), stored.processedDate(), stored.totalTimeMs(), stored.secretWord(),
+                    stored.secretWordHidden());
         }, id, id, id));
         if (stages.isEmpty()) {
             throw new ProblemException(404, "Unknown event", "no table holds event " + id + "; it may still be queued or dead-lettered");
@@ -76,13 +83,15 @@ public class EventLookup {
 
     /** What every table stores of an event; {@code secretWord} is null for a table without one. */
     private record Stored(String eventType, String batchId, String createDate, String processedDate, long totalTimeMs,
-            String secretWord) {
+            String secretWord, boolean secretWordHidden) {
     }
 
-    private static Stored stored(ResultSet rs, Topic table) throws SQLException {
+    private static Stored stored(ResultSet rs, Topic table, boolean secrets) throws SQLException {
+        boolean hidden = table.hasSecretWord() && !secrets;
+        // The word is not even read for a reader who may not see it.
         return new Stored(rs.getString("event_type"), rs.getObject("batch_id", UUID.class).toString(),
                 timestamp(rs, "create_date"), timestamp(rs, "processed_date"), rs.getLong("total_time_ms"),
-                table.hasSecretWord() ? rs.getString("secret_word") : null);
+                hidden ? ReaderAccess.HIDDEN : table.hasSecretWord() ? rs.getString("secret_word") : null, hidden);
     }
 
     private static int limit(String limit) {

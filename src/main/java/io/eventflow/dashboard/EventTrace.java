@@ -8,8 +8,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 record EventTrace(String eventId, String eventType, String batchId, String createDate, List<String> path,
         List<Stage> stages) {
 
-    /** The event as one topic's route stored it; {@code secretWord} only for a topic that has one. */
+    /** The event as one topic's route stored it; {@code secretWord} only for a topic that has one;
+     * {@code secretWordHidden} (then true, and the word {@code (hidden)}) when the reader may not see it. */
     record Stage(String topic, String route, String eventType, String batchId, String createDate, String processedDate,
-            long totalTimeMs, @JsonInclude(JsonInclude.Include.NON_NULL) String secretWord) {
+            long totalTimeMs, @JsonInclude(JsonInclude.Include.NON_NULL) String secretWord,
+            @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean secretWordHidden) {
     }
 }

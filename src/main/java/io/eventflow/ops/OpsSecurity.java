@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.eventflow.api.ApiGate;
 import io.eventflow.api.ProblemException;
+import io.eventflow.security.ApplicationPortSecurity;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -21,7 +22,6 @@ import org.springframework.http.HttpMethod;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
-import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.core.userdetails.User;
@@ -44,7 +44,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Two worlds on two ports. The management server (Hawtio, Jolokia, Prometheus, health) asks for a login when
- * {@link ManagementExposure#loginRequired()}; the application port stays open (a demo API and its dashboard)
+ * {@link ManagementExposure#loginRequired()}; the application port follows {@link ApplicationPortSecurity}
  * and answers 404 for every management and Hawtio path, because Hawtio's auto-configuration also registers
  * its console and servlets in the application context.
  */
@@ -87,16 +87,13 @@ class OpsSecurity {
 
     @Bean
     @Order(2)
-    SecurityFilterChain applicationServer(HttpSecurity http, WebEndpointProperties endpoints) throws Exception {
-        // The ingest POSTs skip Spring Security: nothing here guards them (no login, no session, no CSRF on this port)
-        // and its dozen filters were a measurable share of a one-event request's CPU.
+    SecurityFilterChain applicationServer(HttpSecurity http, WebEndpointProperties endpoints, ApplicationPortSecurity rules)
+            throws Exception {
+        // The ingest POSTs skip Spring Security (its dozen filters were a measurable share of a one-event request's CPU):
+        // ApiGate asks IngestCredentials instead.
         http.securityMatcher(request -> !ApiGate.isIngest(request))
-                .authorizeHttpRequests(requests -> requests.anyRequest().permitAll())
-                .addFilterBefore(new NotFound(managementPaths(endpoints.getBasePath())), HeaderWriterFilter.class)
-                // No login, no session, no cookie on this port: nothing a forged request could ride on.
-                .csrf(csrf -> csrf.disable())
-                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .requestCache(cache -> cache.disable());
+                .addFilterBefore(new NotFound(managementPaths(endpoints.getBasePath())), HeaderWriterFilter.class);
+        rules.configure(http);
         return http.build();
     }
 

@@ -1,10 +1,12 @@
 package io.eventflow.api;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.security.IngestCredentials;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,7 +28,8 @@ class ApiGateTest {
     private final EventflowProperties properties =
             new Binder(new MapConfigurationPropertySource(Map.of())).bindOrCreate("eventflow", EventflowProperties.class);
     private final ApplicationAvailabilityBean availability = new ApplicationAvailabilityBean();
-    private final ApiGate gate = new ApiGate(properties, new ApiHttpEngine(properties, new MockEnvironment(), new SimpleMeterRegistry()), availability);
+    private final ApiGate gate = new ApiGate(properties, new ApiHttpEngine(properties, new MockEnvironment(), new SimpleMeterRegistry()), availability,
+            new IngestCredentials(properties, new MockEnvironment(), Optional.empty()));
     private final AtomicBoolean passedOn = new AtomicBoolean();
 
     @ParameterizedTest(name = "{0} {1}")

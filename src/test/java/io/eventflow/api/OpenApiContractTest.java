@@ -57,10 +57,12 @@ class OpenApiContractTest extends EventflowIntegrationTest {
                     "topics.*", List.of("ratePerSec", "avgMs", "p95Ms")),
             "/api/events/recent", Map.of(
                     "", List.of("topic", "limit", "events"),
-                    "events[]", List.of("eventId", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord")),
+                    "events[]", List.of("eventId", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord",
+                            "secretWordHidden")),
             "/api/events/{eventId}", Map.of(
                     "", List.of("eventId", "eventType", "batchId", "createDate", "path", "stages"),
-                    "stages[]", List.of("topic", "route", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord")),
+                    "stages[]", List.of("topic", "route", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord",
+                            "secretWordHidden")),
             "/api/deadletters", Map.of(
                     "", List.of("queues", "sampledAt"),
                     "queues.*", List.of("messages", "browsed", "newest", "error"),
@@ -104,6 +106,23 @@ class OpenApiContractTest extends EventflowIntegrationTest {
         assertThat(result.getMessages()).isEmpty();
         assertThat(result.getOpenAPI().getInfo().getTitle()).isEqualTo("Eventflow");
         assertThat(result.getOpenAPI().getInfo().getVersion()).doesNotContain("@");
+    }
+
+    @Test
+    void specDeclaresHowAClientAuthenticates() throws Exception {
+        JsonNode spec = spec();
+        JsonNode schemes = spec.path("components").path("securitySchemes");
+
+        assertThat(schemes.path("apiKey").path("type").asText()).isEqualTo("apiKey");
+        assertThat(schemes.path("apiKey").path("in").asText()).isEqualTo("header");
+        assertThat(schemes.path("apiKey").path("name").asText()).isEqualTo("X-API-Key");
+        assertThat(schemes.path("bearerToken").path("scheme").asText()).isEqualTo("bearer");
+        assertThat(schemes.path("bearerToken").path("bearerFormat").asText()).isEqualTo("JWT");
+        assertThat(schemes.path("basicAuth").path("scheme").asText()).isEqualTo("basic");
+        // Any one of them (a list of alternatives), for every operation.
+        List<String> alternatives = new java.util.ArrayList<>();
+        spec.path("security").forEach(requirement -> requirement.fieldNames().forEachRemaining(alternatives::add));
+        assertThat(alternatives).containsExactlyInAnyOrder("apiKey", "basicAuth", "bearerToken");
     }
 
     @Test

@@ -12,6 +12,7 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.Response;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import io.eventflow.support.EventflowIntegrationTest;
@@ -58,6 +59,7 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
     private BrowserContext context;
     private final List<String> consoleErrors = new CopyOnWriteArrayList<>();
     private final List<String> pageErrors = new CopyOnWriteArrayList<>();
+    private final List<String> cspViolations = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void launchChromium() {
@@ -160,6 +162,16 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
     }
 
     @Test
+    void theApiDocsRenderUnderTheContentSecurityPolicy() {
+        Page page = open(1280, 900);
+        page.navigate("http://127.0.0.1:" + port + "/api/docs");
+
+        assertThat(page.locator(".swagger-ui .info .title")).containsText("Eventflow");
+        assertThat(page.locator(".swagger-ui .opblock").first()).isVisible();
+        assertThat(pageErrors).isEmpty();
+    }
+
+    @Test
     void anUnreachableApiIsSaidPlainly() {
         context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
         context.route("**/api/**", Route::abort);
@@ -197,8 +209,18 @@ class DashboardBrowserTest extends EventflowIntegrationTest {
             }
         });
         page.onPageError(pageErrors::add);
-        page.navigate("http://127.0.0.1:" + port + "/");
+        // Every Content-Security-Policy violation the page causes, reported by the browser itself.
+        page.exposeFunction("reportCspViolation", args -> cspViolations.add(String.valueOf(args[0])));
+        page.addInitScript("document.addEventListener('securitypolicyviolation', e => "
+                + "window.reportCspViolation(e.violatedDirective + ' blocked ' + e.blockedURI + ' in ' + e.sourceFile + ':' + e.lineNumber))");
+        Response answer = page.navigate("http://127.0.0.1:" + port + "/");
+        assertThat(answer.headers().get("content-security-policy")).contains("script-src 'self'").doesNotContain("unsafe-inline");
         return page;
+    }
+
+    @AfterEach
+    void noContentSecurityPolicyViolation() {
+        assertThat(cspViolations).as("Content-Security-Policy violations").isEmpty();
     }
 
     private static void simulate(Page page, String eventType, String count) {
