@@ -30,7 +30,10 @@ public class RecentDeadLetters {
         this.maxAgeNanos = properties.dashboard().queueSampleMaxAge().toNanos();
     }
 
-    /** {@code queues.<name>.dlq}: {@code messages}, {@code browsed}, {@code newest} (up to 10, newest first); {@code sampledAt}. */
+    /**
+     * {@code queues.<name>.dlq}: {@code messages}, {@code browsed}, {@code newest} (up to 10, newest first) or why it was
+     * {@code notBrowsed}; {@code sampledAt}.
+     */
     public synchronized DeadLetterListing newest() {
         Sample sample = last;
         if (sample == null || System.nanoTime() - sample.takenAtNanos() >= maxAgeNanos) {
