@@ -74,7 +74,8 @@ public class DeadLetterQueues {
     private static final String BUSY = "another Eventflow instance is listing or replaying dead letters";
     private static final String OLD_QUORUM_QUEUE = "a quorum queue declared by an older Eventflow: browsing it would spend"
             + " its letters' deliveries, which a delivery limit turns into drops (see the log to declare it anew)";
-    private static final long OLD_RECHECK_NANOS = Duration.ofMinutes(1).toNanos();
+    // Asking costs a refused declaration (logged by the connection factory): not on every dashboard refresh.
+    private static final long OLD_RECHECK_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final RabbitTemplate channels;
     /** Channels on a connection of their own: a broker may answer a lock held elsewhere by closing the connection (Qpid). */
@@ -337,7 +338,7 @@ public class DeadLetterQueues {
         return false;
     }
 
-    /** Whether {@code dlq} is a quorum queue an older Eventflow declared on RabbitMQ; asked again after a minute. */
+    /** Whether {@code dlq} is a quorum queue an older Eventflow declared on RabbitMQ; a yes is asked again after 10 s. */
     private boolean declaredTheOldWay(String dlq) {
         if (!rabbitmq) {
             return false;

@@ -213,6 +213,8 @@ class DeadLetterTurnsTest extends EventflowIntegrationTest {
                 channel.queueDelete(DLQ);
                 connectionFactory.resetConnection();
                 ((RabbitAdmin) amqp).initialize();
+                // Declared anew as a classic queue: browsed again once the tools ask again what it is.
+                await().atMost(PATIENCE).until(() -> deadLetters.newest(1).get(DLQ).browsed() != null);
             }
         }
     }
