@@ -63,7 +63,7 @@ class OpenApiContractTest extends EventflowIntegrationTest {
                     "stages[]", List.of("topic", "route", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord")),
             "/api/deadletters", Map.of(
                     "", List.of("queues", "sampledAt"),
-                    "queues.*", List.of("messages", "browsed", "newest", "error"),
+                    "queues.*", List.of("messages", "browsed", "newest", "error", "notBrowsed"),
                     "queues.*.newest[]", List.of("queue", "deadLetteredAt", "route", "reason", "eventId")));
 
     @Autowired
