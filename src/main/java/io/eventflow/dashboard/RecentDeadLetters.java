@@ -34,7 +34,8 @@ public class RecentDeadLetters {
     }
 
     /**
-     * {@code queues.<name>.dlq}: {@code messages}, {@code browsed}, {@code newest} (up to 10, newest first); {@code sampledAt}.
+     * {@code queues.<name>.dlq}: {@code messages}, {@code browsed}, {@code newest} (up to 10, newest first) or why it was
+     * {@code notBrowsed}; {@code sampledAt}.
      * A reason can quote the message's body, so a reader who may not see secrets ({@link ReaderAccess}) gets
      * {@link ReaderAccess#HIDDEN} instead.
      */
@@ -49,7 +50,7 @@ public class RecentDeadLetters {
                 seen.newest() == null ? null : seen.newest().stream().map(letter -> new DeadLetterQueues.DeadLetter(letter.queue(),
                         letter.deadLetteredAt(), letter.route(), letter.reason() == null ? null : ReaderAccess.HIDDEN,
                         letter.eventId())).toList(),
-                seen.error())));
+                seen.error(), seen.notBrowsed())));
         return new DeadLetterListing(queues, listing.sampledAt());
     }
 

@@ -1,5 +1,6 @@
 package io.eventflow.infra;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.rabbitmq.client.Channel;
 import io.eventflow.config.EventflowProperties;
 import io.eventflow.config.Role;
 import io.eventflow.pipeline.Topic;
@@ -15,11 +17,14 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Declarable;
+import org.springframework.amqp.core.DeclarableCustomizer;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.connection.RabbitUtils;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.annotation.Bean;
@@ -33,15 +38,29 @@ import org.springframework.context.annotation.Configuration;
  * The routes dead-letter poison messages themselves, so this works on any AMQP 0-9-1 broker. On RabbitMQ the
  * queues are also quorum queues with a delivery limit and broker-side dead-lettering, as a safety net for a
  * message that fails even to be dead-lettered. Other brokers (the embedded Qpid) refuse those arguments.
+ * <p>
+ * On RabbitMQ each {@code .dlq} is a classic queue: a quorum queue counts every look at a letter (a browse gives it back)
+ * as a delivery, and a delivery limit, from a policy (its lowest value wins over any argument) or RabbitMQ 4's default
+ * of 20, then drops the letter. A classic queue has no delivery limit, whatever the policies, and puts a letter given
+ * back where it was. A {@code .dlq} an older Eventflow declared as a quorum queue is left as it is ({@link #OLD_DEAD_LETTER_QUEUE}).
  */
 @Configuration
 public class BrokerTopology {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerTopology.class);
+    private static final Map<String, Object> CLASSIC = Map.of("x-queue-type", "classic");
+    /** How Eventflow declared a {@code .dlq} on RabbitMQ before it became a classic queue. */
+    private static final Map<String, Object> OLD_DEAD_LETTER_QUEUE = Map.of("x-queue-type", "quorum");
+
+    /** Whether the broker is RabbitMQ ({@code eventflow.broker.flavor}, or asked at start): its queues get RabbitMQ's arguments. */
+    @Bean
+    public BrokerKind brokerKind(EventflowProperties properties, ConnectionFactory connectionFactory) {
+        return new BrokerKind(isRabbitMq(properties.broker().flavor(), connectionFactory));
+    }
 
     @Bean
-    public Declarables eventflowQueues(EventflowProperties properties, ConnectionFactory connectionFactory) {
-        boolean rabbitmq = isRabbitMq(properties.broker().flavor(), connectionFactory);
+    public Declarables eventflowQueues(EventflowProperties properties, BrokerKind broker) {
+        boolean rabbitmq = broker.rabbitmq();
         List<Declarable> queues = new ArrayList<>();
         for (Topic topic : topicsOf(properties.roles())) {
             String name = topic.queue();
@@ -57,7 +76,7 @@ public class BrokerTopology {
                         // with a policy (delivery-limit) there.
                         .deliveryLimit(properties.broker().deliveryLimit())
                         .build());
-                queues.add(QueueBuilder.durable(dlq).quorum().build());
+                queues.add(QueueBuilder.durable(dlq).withArguments(CLASSIC).build());
             } else {
                 queues.add(new Queue(name, true, false, false, Map.of()));
                 queues.add(new Queue(dlq, true, false, false, Map.of()));
@@ -65,6 +84,43 @@ public class BrokerTopology {
         }
         LOG.info("Broker topology: {} durable queues{}", queues.size(), rabbitmq ? " (RabbitMQ quorum queues with dead-letter safety net)" : "");
         return new Declarables(queues);
+    }
+
+    /**
+     * Declaring a {@code .dlq} that an older Eventflow made a quorum queue as a classic one fails (406 PRECONDITION_FAILED),
+     * closes the channel and so fails every declaration after it: such a queue is declared again as it is, with a warning,
+     * in each declaration round (every connect). {@link #declaredTheOldWay} tells the dead-letter tools not to browse it.
+     */
+    @Bean
+    public DeclarableCustomizer deadLetterQueuesAsTheyAre(ConnectionFactory connectionFactory) {
+        return declarable -> {
+            if (declarable instanceof Queue queue && CLASSIC.equals(queue.getArguments()) && queue.getName().endsWith(Topic.DLQ_SUFFIX)) {
+                boolean old = new RabbitTemplate(connectionFactory).execute(channel -> declaredTheOldWay(channel, queue.getName()));
+                if (old) {
+                    LOG.warn("{} is a quorum queue, declared by an older Eventflow: left as it is. Browsing it would spend its letters'"
+                            + " deliveries, which a delivery limit turns into drops, so it is listed by depth only and replayed whole;"
+                            + " replay or move its letters, then delete it and let Eventflow declare it as a classic queue", queue.getName());
+                    return QueueBuilder.durable(queue.getName()).withArguments(OLD_DEAD_LETTER_QUEUE).build();
+                }
+            }
+            return declarable;
+        };
+    }
+
+    /**
+     * Whether {@code dlq} on RabbitMQ is a quorum queue an older Eventflow declared, not the classic queue declared now: the
+     * broker refuses to declare it as a classic one (406), which closes {@code channel}. A missing queue is declared by this.
+     */
+    public static boolean declaredTheOldWay(Channel channel, String dlq) throws IOException {
+        try {
+            channel.queueDeclare(dlq, true, false, false, CLASSIC);
+            return false;
+        } catch (IOException e) {
+            if (RabbitUtils.isMismatchedQueueArgs(e)) {
+                return true;
+            }
+            throw e;
+        }
     }
 
     /** The topics the roles publish to or consume, in pipeline order: an ingest alone declares topic1 and topic2. */

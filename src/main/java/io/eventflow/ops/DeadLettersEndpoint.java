@@ -29,7 +29,10 @@ class DeadLettersEndpoint {
         this.deadLetters = deadLetters;
     }
 
-    /** Per {@code .dlq}: {@code messages}, {@code browsed} and the {@code newest} (default 50), newest first. */
+    /**
+     * Per {@code .dlq}: {@code messages}, {@code browsed} and the {@code newest} (default 50), newest first; or why it was
+     * {@code notBrowsed} (another instance's turn, or a quorum queue an older Eventflow declared).
+     */
     @ReadOperation
     public Map<String, DeadLetterQueues.Listing> list(@Nullable Integer limit) {
         int shown = limit == null ? DEFAULT_LIMIT : limit;
@@ -41,7 +44,8 @@ class DeadLettersEndpoint {
 
     /**
      * Moves dead letters back to their queue (published with confirm, then acknowledged): every {@code .dlq}'s, or
-     * {@code queue}'s ({@code topic1} or {@code topic1.dlq}), and only event {@code eventId}'s when given.
+     * {@code queue}'s ({@code topic1} or {@code topic1.dlq}), and only event {@code eventId}'s when given. Per {@code .dlq}:
+     * {@code replayed}, {@code kept}, {@code unreached} and, when it stopped early, the {@code failure}.
      */
     @WriteOperation
     public Map<String, DeadLetterQueues.Replay> replay(@Nullable String queue, @Nullable String eventId) {

@@ -1,5 +1,6 @@
 package io.eventflow.processing;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +33,9 @@ public class ConsumerPause implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerPause.class);
 
+    /** The consumers that should be paused now; the lifecycle thread makes each one so. */
     private final Set<String> paused = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> reasons = new ConcurrentHashMap<>();
     // Suspending a consumer waits for its listener threads; never on a thread that stores or retries a batch.
     private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(daemonThreads());
 
@@ -43,15 +46,8 @@ public class ConsumerPause implements Processor {
         int retries = retried.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
         if (consumer != null && retries >= RETRIES_BEFORE_PAUSE && paused.add(consumer)) {
             Exception cause = retried.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-            String reason = cause == null ? "unknown" : cause.getMessage();
-            CamelContext camel = retried.getContext();
-            lifecycle.execute(() -> {
-                Route route = camel.getRoute(consumer);
-                if (route != null) {
-                    ServiceHelper.suspendService(route.getConsumer());
-                    LOG.warn("Paused {}: its batches cannot be stored ({}); it resumes once one is", consumer, reason);
-                }
-            });
+            reasons.put(consumer, cause == null ? "unknown" : String.valueOf(cause.getMessage()));
+            follow(retried.getContext(), consumer);
         }
     }
 
@@ -59,17 +55,32 @@ public class ConsumerPause implements Processor {
     public void resume(Exchange done) {
         String consumer = done.getProperty(DeliveryBatch.CONSUMER_ROUTE, String.class);
         if (consumer != null && paused.remove(consumer)) {
-            CamelContext camel = done.getContext();
-            lifecycle.execute(() -> {
-                Route route = camel.getRoute(consumer);
-                // Shutting down: the route stops its consumer, suspended or not; resuming it would start it again.
-                if (route != null && !camel.isStopping() && camel.getRouteController().getRouteStatus(consumer).isStarted()) {
-                    ServiceHelper.resumeService(route.getConsumer());
-                    LOG.info("Resumed {}: a batch of it ended (stored, dead-lettered or failed); it pauses again if the fault lasts",
-                            consumer);
-                }
-            });
+            follow(done.getContext(), consumer);
         }
+    }
+
+    /**
+     * Brings the consumer to the state {@code paused} wants now, on the one lifecycle thread: whichever order a pause and a
+     * resume were queued in, the last one to run sees the last wish, so a race cannot leave the consumer suspended.
+     */
+    private void follow(CamelContext camel, String consumer) {
+        lifecycle.execute(() -> {
+            Route route = camel.getRoute(consumer);
+            if (route == null) {
+                return;
+            }
+            boolean suspended = ServiceHelper.isSuspended(route.getConsumer());
+            if (paused.contains(consumer) && !suspended) {
+                ServiceHelper.suspendService(route.getConsumer());
+                LOG.warn("Paused {}: its batches cannot be stored ({}); it resumes once one is", consumer, reasons.get(consumer));
+            } else if (!paused.contains(consumer) && suspended
+                    // Shutting down: the route stops its consumer, suspended or not; resuming it would start it again.
+                    && !camel.isStopping() && camel.getRouteController().getRouteStatus(consumer).isStarted()) {
+                ServiceHelper.resumeService(route.getConsumer());
+                LOG.info("Resumed {}: a batch of it ended (stored, dead-lettered or failed); it pauses again if the fault lasts",
+                        consumer);
+            }
+        });
     }
 
     private static CustomizableThreadFactory daemonThreads() {

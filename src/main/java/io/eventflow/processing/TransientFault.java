@@ -46,6 +46,7 @@ public class TransientFault implements Predicate {
     private static final Set<String> TRANSIENT_STATES = Set.of(
             "42P01", // undefined table: a restore or migration in progress, a table renamed
             "42703", // undefined column: the same, half way
+            "42P10", // ON CONFLICT without its unique index: a restore between its data and its indexes
             "42501"); // insufficient privilege: grants being restored
 
     private static final List<Class<? extends Throwable>> TRANSIENT_TYPES = List.of(

@@ -65,7 +65,7 @@ class OpenApiContractTest extends EventflowIntegrationTest {
                             "secretWordHidden")),
             "/api/deadletters", Map.of(
                     "", List.of("queues", "sampledAt"),
-                    "queues.*", List.of("messages", "browsed", "newest", "error"),
+                    "queues.*", List.of("messages", "browsed", "newest", "error", "notBrowsed"),
                     "queues.*.newest[]", List.of("queue", "deadLetteredAt", "route", "reason", "eventId")));
 
     @Autowired

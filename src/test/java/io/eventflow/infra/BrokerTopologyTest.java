@@ -13,11 +13,19 @@ import io.eventflow.pipeline.Topic;
 import io.eventflow.support.EventflowIntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The queues as the broker holds them: durable everywhere; on RabbitMQ quorum queues with the safety net. */
+/**
+ * The queues as the broker holds them: durable everywhere; on RabbitMQ quorum queues with the safety net, and classic
+ * dead-letter queues, which no delivery limit applies to.
+ */
 class BrokerTopologyTest extends EventflowIntegrationTest {
+
+    @Autowired
+    CachingConnectionFactory connectionFactory;
 
     @Test
     void everyQueueAndItsDeadLetterQueueExists() {
@@ -29,8 +37,8 @@ class BrokerTopologyTest extends EventflowIntegrationTest {
 
     @Test
     @EnabledIfSystemProperty(named = "eventflow.embedded", matches = "false", disabledReason = "reads RabbitMQ's own view with rabbitmqctl: external mode only")
-    void onRabbitMqTheyAreDurableQuorumQueuesThatDeadLetterToTheirDlq() throws Exception {
-        Map<String, Map<String, Object>> queues = rabbitQueues();
+    void onRabbitMqTheyAreDurableQuorumQueuesThatDeadLetterToTheirClassicDlq() throws Exception {
+        Map<String, Map<String, Object>> queues = rabbitQueues(connectionFactory.getVirtualHost());
 
         for (String name : Topic.QUEUES) {
             Map<String, Object> queue = queues.get(name);
@@ -39,7 +47,7 @@ class BrokerTopologyTest extends EventflowIntegrationTest {
                     .containsEntry("x-dead-letter-exchange", "")
                     .containsEntry("x-dead-letter-routing-key", name + ".dlq")
                     .containsEntry("x-delivery-limit", 10);
-            assertThat(queues.get(name + ".dlq")).as(name + ".dlq").containsEntry("type", "quorum").containsEntry("durable", true);
+            assertThat(queues.get(name + ".dlq")).as(name + ".dlq").containsEntry("type", "classic").containsEntry("durable", true);
         }
     }
 
@@ -52,8 +60,8 @@ class BrokerTopologyTest extends EventflowIntegrationTest {
         return arguments;
     }
 
-    private static Map<String, Map<String, Object>> rabbitQueues() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("rabbitmqctl", "-q", "list_queues", "name", "type", "durable", "arguments",
+    private static Map<String, Map<String, Object>> rabbitQueues(String vhost) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "type", "durable", "arguments",
                 "--formatter", "json").redirectErrorStream(false).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();

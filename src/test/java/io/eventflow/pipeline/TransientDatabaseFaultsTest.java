@@ -41,6 +41,25 @@ class TransientDatabaseFaultsTest extends EventflowIntegrationTest {
     }
 
     @Test
+    void uniqueIndexDroppedUnderTrafficAndRestoredDeadLettersNothingAndStoresEachEventOnce() {
+        assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":200}").getStatusCode().value()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> rows("topic1") > 0);
+        // What pg_restore's data step leaves until its index step: the table, without the unique index ON CONFLICT needs.
+        jdbc.execute("ALTER TABLE topic1 DROP CONSTRAINT topic1_event_id_key");
+        try (LogLines retries = LogLines.of(DeadLetterChannel.class)) {
+            assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":200}").getStatusCode().value()).isEqualTo(202);
+            // Red while 42P10 (no unique constraint matching ON CONFLICT) counts as poison: the events land in topic1.dlq.
+            awaitRetriedPastPoisonOrDeadLettered(retries, "topic1.dlq");
+            assertThat(depth("topic1.dlq")).as("events dead-lettered while topic1's unique index was away").isZero();
+        } finally {
+            jdbc.execute("ALTER TABLE topic1 ADD CONSTRAINT topic1_event_id_key UNIQUE (event_id)");
+        }
+
+        await().atMost(PATIENCE).until(() -> rows("topic1") == 400);
+        assertStoredOnceAndNothingDeadLettered();
+    }
+
+    @Test
     void databaseReadOnlyAndWritableAgainDeadLettersNothingAndStoresEachEventOnce() {
         DatabaseFaults database = databaseFaults();
         assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":200}").getStatusCode().value()).isEqualTo(202);

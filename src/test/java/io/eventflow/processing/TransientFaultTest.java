@@ -21,7 +21,7 @@ class TransientFaultTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"08001", "08006", "25006", "28P01", "3D000", "40001", "40P01", "53100", "53300", "55000",
-            "55P03", "57P01", "57P03", "57014", "58030", "42P01", "42703", "42501"})
+            "55P03", "57P01", "57P03", "57014", "58030", "42P01", "42703", "42P10", "42501"})
     void databaseThatIsAwayUnavailableOrReadOnlyIsTransient(String sqlState) {
         assertThat(TransientFault.isTransient(asSpringThrowsIt(sqlState))).isTrue();
     }
