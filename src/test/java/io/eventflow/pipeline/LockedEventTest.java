@@ -31,20 +31,20 @@ import static org.awaitility.Awaitility.await;
  * event waits. The queue's other batches are stored and acknowledged meanwhile, its depth falls to at most
  * that batch twice during the lock, and once the lock is gone that batch is stored too, every event once.
  * <p>
- * One consumer with a prefetch of 100 and batches of 10: the batches stored behind the locked one fill the prefetch
- * within a fraction of a second, so no other ack comes to free them; only the timer does.
+ * One consumer with a prefetch of 20 and batches of 10: the batch stored behind the locked one fills the prefetch
+ * within a second, so no other ack comes to free it; only the timer does.
  */
 @TestPropertySource(properties = {
         "eventflow.data-dir=target/test-data/locked-event",
         "eventflow.consumers.concurrency=1",
-        "eventflow.consumers.prefetch=100",
+        "eventflow.consumers.prefetch=20",
         "eventflow.consumers.batch-size=" + LockedEventTest.BATCH_SIZE})
 @DirtiesContext
 class LockedEventTest extends EventflowIntegrationTest {
 
     static final int BATCH_SIZE = 10;
     private static final Duration LOCK_HELD = Duration.ofSeconds(20);
-    private static final int BACKLOG = 1000;
+    private static final int BACKLOG = 300;
     private static final AMQP.BasicProperties JSON = new AMQP.BasicProperties.Builder()
             .contentType("application/json").deliveryMode(2).build();
     private static OwnExternalServers servers;
