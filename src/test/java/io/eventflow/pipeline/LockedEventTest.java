@@ -31,14 +31,15 @@ import static org.awaitility.Awaitility.await;
  * event waits. The queue's other batches are stored and acknowledged meanwhile, its depth falls to at most
  * that batch twice during the lock, and once the lock is gone that batch is stored too, every event once.
  * <p>
- * One consumer with a prefetch of 20 and batches of 10: the batch stored behind the locked one fills the prefetch
- * within a second, so no other ack comes to free it; only the timer does.
+ * One consumer with a prefetch of 20 and batches of 10 (by size: up to 200 ms to fill): the batch stored behind the
+ * locked one fills the prefetch within a second, so no other ack comes to free it; only the timer does.
  */
 @TestPropertySource(properties = {
         "eventflow.data-dir=target/test-data/locked-event",
         "eventflow.consumers.concurrency=1",
         "eventflow.consumers.prefetch=20",
-        "eventflow.consumers.batch-size=" + LockedEventTest.BATCH_SIZE})
+        "eventflow.consumers.batch-size=" + LockedEventTest.BATCH_SIZE,
+        "eventflow.consumers.batch-wait-ms=200"})
 @DirtiesContext
 class LockedEventTest extends EventflowIntegrationTest {
 
