@@ -14,9 +14,10 @@ import org.springframework.amqp.core.MessageProperties;
 import org.springframework.stereotype.Component;
 
 /**
- * Moves a message that cannot be stored to its queue's dead-letter queue ({@code topic1 -> topic1.dlq}), as it
- * arrived, with why in header {@code x-eventflow-reason} and where in {@code x-eventflow-route}; acknowledges it once
- * the broker confirmed the dead letter; when, in header {@code x-eventflow-dead-lettered-at}. If the broker does not, the message goes back to its queue: never dropped.
+ * Moves a message that cannot be stored, or not even read, to its queue's dead-letter queue ({@code topic1 ->
+ * topic1.dlq}), its bytes as they arrived, with why in header {@code x-eventflow-reason}, where in
+ * {@code x-eventflow-route} and when in {@code x-eventflow-dead-lettered-at}; acknowledges it once the broker confirmed
+ * the dead letter. If the broker does not, the message goes back to its queue: never dropped.
  */
 @Component
 public class DeadLetters {
@@ -32,22 +33,31 @@ public class DeadLetters {
         this.publisher = publisher;
     }
 
+    /** Dead-letters each delivery of a batch that failed alone in its store route, with the exception it failed with. */
     public void deadLetter(Exchange exchange) {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String reason = cause == null ? "unknown" : String.valueOf(cause.getMessage());
         String route = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
         for (Delivery delivery : DeliveryBatch.deliveries(exchange)) {
-            String dlq = delivery.routingKey() + Topic.DLQ_SUFFIX;
-            ConfirmedPublisher.Outcome outcome = publisher.publishMessages(dlq, List.of(message(delivery, reason, route)),
-                    ConfirmedPublisher.CONSUMER_CONFIRM_TIMEOUT_MS);
-            if (outcome.confirmed() == 1) {
-                delivery.ack();
-                LOG.warn("Dead-lettered a message of {} from {}: {}", delivery.routingKey(), route, reason);
-            } else {
-                delivery.requeue();
-                LOG.warn("Could not dead-letter a message of {} from {} ({}); it went back to its queue. It failed with: {}",
-                        delivery.routingKey(), route, outcome.failure(), reason);
-            }
+            deadLetter(delivery, reason, route);
+        }
+    }
+
+    /**
+     * Dead-letters one delivery with this reason, acknowledging it once the broker confirmed the dead letter; if it did
+     * not, gives it back to its queue. Also for a delivery that failed before reaching a batch (infra/ConsumerContainers).
+     */
+    public void deadLetter(Delivery delivery, String reason, String route) {
+        String dlq = delivery.routingKey() + Topic.DLQ_SUFFIX;
+        ConfirmedPublisher.Outcome outcome = publisher.publishMessages(dlq, List.of(message(delivery, reason, route)),
+                ConfirmedPublisher.CONSUMER_CONFIRM_TIMEOUT_MS);
+        if (outcome.confirmed() == 1) {
+            delivery.ack();
+            LOG.warn("Dead-lettered a message of {} from {}: {}", delivery.routingKey(), route, reason);
+        } else {
+            delivery.requeue();
+            LOG.warn("Could not dead-letter a message of {} from {} ({}); it went back to its queue. It failed with: {}",
+                    delivery.routingKey(), route, outcome.failure(), reason);
         }
     }
 

@@ -9,6 +9,8 @@ import java.util.Map;
 import com.rabbitmq.client.Channel;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.ChannelProxy;
 
 /**
@@ -17,14 +19,21 @@ import org.springframework.amqp.rabbit.connection.ChannelProxy;
  */
 public record Delivery(byte[] body, String contentType, String routingKey, Channel channel, long deliveryTag) {
 
-    /** The delivery of a message just consumed with {@code acknowledgeMode: MANUAL}. */
+    /**
+     * A message the listener container just received on {@code channel} from its queue, as it arrived: known to the
+     * channel's acknowledgements from now on, before anything reads it.
+     */
+    public static Delivery arrived(Message message, Channel channel) {
+        MessageProperties properties = message.getMessageProperties();
+        Delivery delivery = new Delivery(message.getBody(), properties.getContentType(), properties.getConsumerQueue(),
+                target(channel), properties.getDeliveryTag());
+        ChannelAcks.of(delivery.channel()).delivered(delivery.deliveryTag());
+        return delivery;
+    }
+
+    /** The delivery of a message just consumed with {@code acknowledgeMode: MANUAL}, handed to a batch. */
     static Delivery of(Exchange consumed) {
-        Channel channel = consumed.getProperty(SpringRabbitMQConstants.CHANNEL, Channel.class);
-        // A tag is valid only on the channel that delivered it. Spring's cached channel proxy opens a new channel
-        // after a connection loss, where an old tag would be unknown and close that channel; the real one fails instead.
-        if (channel instanceof ChannelProxy proxy) {
-            channel = proxy.getTargetChannel();
-        }
+        Channel channel = target(consumed.getProperty(SpringRabbitMQConstants.CHANNEL, Channel.class));
         Delivery delivery = new Delivery(
                 consumed.getMessage().getBody(byte[].class),
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.CONTENT_TYPE, String.class),
@@ -33,6 +42,19 @@ public record Delivery(byte[] body, String contentType, String routingKey, Chann
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class));
         ChannelAcks.of(channel).received(delivery.deliveryTag());
         return delivery;
+    }
+
+    /**
+     * A tag is valid only on the channel that delivered it. Spring's cached channel proxy opens a new channel after a
+     * connection loss, where an old tag would be unknown and close that channel; the real one fails instead.
+     */
+    private static Channel target(Channel channel) {
+        return channel instanceof ChannelProxy proxy ? proxy.getTargetChannel() : channel;
+    }
+
+    /** Whether a batch took it (and settles it); if not, whoever received it must. */
+    public boolean inBatch() {
+        return ChannelAcks.of(channel).inBatch(deliveryTag);
     }
 
     /**
