@@ -77,7 +77,7 @@ class EmbeddedModeTest {
 
             assertThat(jdbc.queryForObject("SELECT body FROM probe WHERE id = 1", String.class)).isEqualTo("stored");
             assertThat(jdbc.queryForObject("SELECT current_database()", String.class)).isEqualTo("eventflow");
-            assertThat(jdbc.queryForObject("SHOW server_version", String.class)).startsWith("14.");
+            assertThat(jdbc.queryForObject("SHOW server_version", String.class)).startsWith("18.");
             assertThat(jdbc.queryForObject("SHOW fsync", String.class)).isEqualTo("on");
             assertThat(jdbc.queryForObject("SHOW synchronous_commit", String.class)).isEqualTo("on");
         }
