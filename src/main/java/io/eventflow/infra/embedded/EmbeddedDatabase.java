@@ -201,12 +201,13 @@ final class EmbeddedDatabase implements AutoCloseable {
                         + "    java -jar eventflow-OLD.jar --eventflow.data-dir=" + dataDir
                         + " --eventflow.embedded-postgres-port=54321\n"
                         + "    " + password + " pg_dump -h 127.0.0.1 -p 54321 -U " + USERNAME + " --data-only "
-                        + "--exclude-table=flyway_schema_history --exclude-table=event_counts -f " + dump + " " + DATABASE
+                        + "--disable-triggers --exclude-table=flyway_schema_history -f " + dump + " " + DATABASE
                         + "\n"
                         + "    (stop it) mv " + cluster + " " + aside + "\n"
                         + "    java -jar eventflow.jar --eventflow.data-dir=" + dataDir
                         + " --eventflow.embedded-postgres-port=54322\n"
-                        + "    " + password + " psql -h 127.0.0.1 -p 54322 -U " + USERNAME + " -v ON_ERROR_STOP=1 -1 -f "
+                        + "    " + password + " psql -h 127.0.0.1 -p 54322 -U " + SUPERUSER + " -v ON_ERROR_STOP=1 -1 "
+                        + "-c 'TRUNCATE event_counts' -f "
                         + dump + " " + DATABASE);
     }
 
