@@ -33,8 +33,8 @@ class DroppedUploadIT {
 
     @Test
     void anUploadDroppedHalfWayDoesNotHoldTheShutdown() throws Exception {
-        process = EventflowProcess.start(Path.of("target", "dropped-upload-it"), Path.of("target", "dropped-upload-it.log"), List.of())
-                .awaitReady();
+        process = EventflowProcess.start(Path.of("target", "dropped-upload-it"), Path.of("target", "dropped-upload-it.log"), List.of());
+        process.awaitReady();
         assertThat(process.post("{\"eventType\":\"passiveEvent\"}").statusCode()).isEqualTo(202);
 
         String body = "{\"eventType\":\"passiveEvent\",\"count\":10}";
