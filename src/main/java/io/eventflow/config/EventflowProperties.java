@@ -62,10 +62,21 @@ public record EventflowProperties(
             @DefaultValue("20000") long requestTimeoutMs) {
     }
 
-    /** The pool the REST routes run on: threads working at once, and requests that may wait for one. */
+    /**
+     * The pool the REST routes run on: threads working at once, and requests that may wait for one; an ingest request
+     * whose body has not fully arrived {@code bodyTimeoutMs} after the request is answered 408 (the body is read
+     * without a thread, so a slow client holds only its connection meanwhile).
+     */
     public record Http(
             @DefaultValue("32") int threads,
-            @DefaultValue("1000") int queue) {
+            @DefaultValue("1000") int queue,
+            @DefaultValue("10000") long bodyTimeoutMs) {
+
+        public Http {
+            if (bodyTimeoutMs < 1) {
+                throw new StartRefusedException("eventflow.http.body-timeout-ms is " + bodyTimeoutMs, "Set it to 1 or more.");
+            }
+        }
     }
 
     /**

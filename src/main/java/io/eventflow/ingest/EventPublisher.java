@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
  * Publishes one request's event messages to its topic and waits for all their confirms together, within two bounds:
  * at most {@code eventflow.ingest.max-in-flight-events} events of all requests wait for confirms at once, and a
  * request is done by {@code eventflow.ingest.request-timeout-ms} after it arrived. Past either, the request is refused
- * as busy before anything is published.
+ * as busy before anything is published. A request's events count until each has left Eventflow's memory: confirmed,
+ * refused, withdrawn unsent at the deadline, or (sent without a confirm by then) answered for by the broker later.
  */
 @Component
 public class EventPublisher implements Processor {
@@ -53,11 +54,16 @@ public class EventPublisher implements Processor {
             throw ProblemException.busy((maxInFlight - inFlight.availablePermits()) + " events are waiting for the broker's confirm, "
                     + "and this request's " + events + " would pass the bound of " + maxInFlight);
         }
+        ConfirmedPublisher.Outcome outcome;
         try {
-            return broker.publish(topic, messages, leftMs);
-        } finally {
+            outcome = broker.publish(topic, messages, leftMs);
+        } catch (RuntimeException | Error e) {
             inFlight.release(events);
+            throw e;
         }
+        // Messages sent without a confirm by the deadline still take memory until the broker answers for them.
+        outcome.settled().whenComplete((done, failed) -> inFlight.release(events));
+        return outcome;
     }
 
     /** The route's step: the messages of the body to the queue of property {@code topic}; the body becomes the outcome. */
@@ -68,7 +74,7 @@ public class EventPublisher implements Processor {
         exchange.getIn().setBody(publish(exchange.getProperty("topic", String.class), messages, exchange));
     }
 
-    /** Events waiting for their confirm right now, all requests together. */
+    /** Events waiting for their confirm right now (or for a late one), all requests together. */
     public int eventsInFlight() {
         return maxInFlight - inFlight.availablePermits();
     }

@@ -19,16 +19,22 @@ public class PublishOutcome implements Processor {
     }
 
     /**
-     * Passes when the broker confirmed every event; otherwise 503 saying how many it did confirm, and with
-     * {@code retrySafe} whether sending the same request again (with its Idempotency-Key) stores none twice.
+     * Passes when the broker confirmed every event; otherwise 503 saying how many it did confirm ({@code accepted}), how
+     * many were sent without a confirm by the deadline and may still be stored ({@code unconfirmed}; the rest were never
+     * published), and with {@code retrySafe} whether sending the same request again (with its Idempotency-Key) stores
+     * none twice.
      */
     public void requireAllConfirmed(ConfirmedPublisher.Outcome outcome, Exchange exchange) {
         int expected = exchange.getProperty("eventCount", Integer.class);
         if (outcome.confirmed() < expected) {
             String cause = outcome.failure() == null ? "no confirm" : outcome.failure();
+            String others = outcome.unconfirmed() == 0 ? "the others were not accepted"
+                    : outcome.unconfirmed() + " were sent without a confirm and may still be stored, the other "
+                    + (expected - outcome.confirmed() - outcome.unconfirmed()) + " were not published";
             throw new ProblemException(503, "Broker unavailable",
-                    "the broker confirmed " + outcome.confirmed() + " of " + expected + " events (" + cause + "); the others were not accepted",
-                    Map.of("accepted", outcome.confirmed(), "batchId", exchange.getProperty("batchId", String.class),
+                    "the broker confirmed " + outcome.confirmed() + " of " + expected + " events (" + cause + "); " + others,
+                    Map.of("accepted", outcome.confirmed(), "unconfirmed", outcome.unconfirmed(),
+                            "batchId", exchange.getProperty("batchId", String.class),
                             "retrySafe", exchange.getProperty("retrySafe", Boolean.class)));
         }
     }

@@ -1,5 +1,7 @@
 package io.eventflow.api;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.config.EventflowProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.platform.http.DefaultPlatformHttpConsumer;
 import org.apache.camel.component.platform.http.springboot.SpringBootPlatformHttpConsumer;
@@ -134,11 +138,50 @@ class ApiHttpEngineTest {
     }
 
     private static MockHttpServletRequest post() {
-        MockHttpServletRequest request = new MockHttpServletRequest("POST", "/api/events");
+        MockHttpServletRequest request = new ArrivedBodyRequest();
         request.setServletPath("/api/events");
         request.setAsyncSupported(true);
         request.setContentType("application/json");
         request.setContent("{\"eventType\":\"passiveEvent\"}".getBytes());
         return request;
+    }
+
+    /** A request whose body has fully arrived: its stream tells a read listener so at once, as the container does. */
+    private static final class ArrivedBodyRequest extends MockHttpServletRequest {
+
+        ArrivedBodyRequest() {
+            super("POST", "/api/events");
+        }
+
+        @Override
+        public ServletInputStream getInputStream() {
+            ByteArrayInputStream body = new ByteArrayInputStream(getContentAsByteArray());
+            return new ServletInputStream() {
+                @Override
+                public int read() {
+                    return body.read();
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return body.available() == 0;
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    try {
+                        listener.onDataAvailable();
+                        listener.onAllDataRead();
+                    } catch (IOException e) {
+                        listener.onError(e);
+                    }
+                }
+            };
+        }
     }
 }
