@@ -170,13 +170,14 @@ class RouteReloadGuard implements CamelContextConfiguration, HealthIndicator {
             try {
                 withQueueConsumersPaused(() -> {
                     removeRestRoutes(location);
-                    if (reloadable == text) {
-                        camelReload.onReload(name, resource);
+                    if (location.endsWith(".java")) {
+                        camelReload.onReload(name, resource); // Camel compiles it with the other Java route files
                     } else {
                         PluginHelper.getRoutesLoader(camelContext).updateRoutes(List.of(ResourceHelper.fromString(location, reloadable)));
                     }
                 });
-                remember(resource);
+                // The text loaded, not the file read again: a save right after this one must not become the last good.
+                remember(location, text);
                 restartNeeded.remove(name);
                 log.info("Routes of {} reloaded: {}", name, routesOf(location));
             } catch (Exception e) {
@@ -366,11 +367,15 @@ class RouteReloadGuard implements CamelContextConfiguration, HealthIndicator {
 
         private void remember(Resource resource) {
             try (InputStream in = resource.getInputStream()) {
-                lastGoodText.put(resource.getLocation(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                lastGoodRoutes.put(resource.getLocation(), routesOf(resource.getLocation()));
+                remember(resource.getLocation(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 log.warn("Could not keep a copy of {} to fall back on: {}", resource.getLocation(), e.toString());
             }
+        }
+
+        private void remember(String location, String text) {
+            lastGoodText.put(location, text);
+            lastGoodRoutes.put(location, routesOf(location));
         }
 
         private Set<String> routesOf(String location) {
