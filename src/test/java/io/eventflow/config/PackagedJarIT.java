@@ -60,8 +60,9 @@ class PackagedJarIT {
     void extractedJarRunsTheJavaRouteAndReloadsItsEditsAndStopsEveryRouteAtShutdown() throws Exception {
         Path routes = copyOfTheRepositoryRoutes(workDir.resolve("routes"));
         EventflowProcess app = EventflowProcess.startExtracted(workDir, workDir.resolve("eventflow.log"),
-                List.of("--eventflow.routes-reload=true")).awaitReady();
+                List.of("--eventflow.routes-reload=true"));
         try (app) {
+            app.awaitReady();
             awaitLogLine(app, "routes from file:" + routes.toRealPath() + "/*.camel.yaml,file:" + routes.toRealPath() + "/*.java");
             assertThat(app.management("/actuator/prometheus").body()).contains("eventflow_dead_letters{");
 
@@ -84,8 +85,9 @@ class PackagedJarIT {
     void jarRunDirectlySaysOnceItCannotRunJavaRoutesAndNeverReportsThemBroken() throws Exception {
         Path routes = copyOfTheRepositoryRoutes(workDir.resolve("routes"));
 
-        try (EventflowProcess app = EventflowProcess.start(workDir, workDir.resolve("eventflow.log"),
-                List.of("--eventflow.routes-reload=true")).awaitReady()) {
+        EventflowProcess app = EventflowProcess.start(workDir, workDir.resolve("eventflow.log"), List.of("--eventflow.routes-reload=true"));
+        try (app) {
+            app.awaitReady();
             awaitLogLine(app, "Route reload on");
             Path javaRoute = routes.resolve("DeadLetterWatch.java");
             Files.writeString(javaRoute, Files.readString(javaRoute) + "// edited\n");
