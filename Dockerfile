@@ -9,11 +9,14 @@ COPY routes routes
 COPY db db
 COPY dashboard-static dashboard-static
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -ntp -q -DskipTests package
+# Extracted: the application's jar and its lib/ as real files, which Camel's compiler reads to compile routes/*.java.
+RUN cp target/eventflow-*.jar eventflow.jar && java -Djarmode=tools -jar eventflow.jar extract --destination extracted
 
-FROM eclipse-temurin:17-jre
+# A JDK, not a JRE: the Java DSL route files in routes/ are compiled when they load.
+FROM eclipse-temurin:17-jdk
 RUN useradd --system --home-dir /app eventflow
 WORKDIR /app
-COPY --from=build /src/target/eventflow-*.jar eventflow.jar
+COPY --from=build /src/extracted/ ./
 # Routes, migrations and dashboard come from the jar; a folder mounted at /app/routes, /app/db or
 # /app/dashboard-static overrides them (docker-compose.yml mounts ./routes).
 RUN mkdir data && chown eventflow data

@@ -53,14 +53,16 @@ public class PipelineFiles implements EnvironmentPostProcessor, Ordered {
         Path dashboard = realFolder(properties.dashboardDir());
 
         if (routes != null && !javaRoutesCompile() && hasJavaRoutes(routes)) {
-            log.warn("The Java DSL route files (" + JAVA_ROUTES + ") in " + routes + " are not loaded: this JVM cannot compile "
-                    + "them (a packaged jar, whose nested jars Camel 4.17's compiler cannot read, or a JRE without javac); "
-                    + "run from the source tree (./mvnw spring-boot:run) or write them in YAML");
+            log.warn("The Java DSL route files (" + JAVA_ROUTES + ") in " + routes + " are not loaded: " + whyJavaRoutesDoNotCompile()
+                    + "; run the jar extracted (java -Djarmode=tools -jar eventflow.jar extract, then java -jar "
+                    + "eventflow/eventflow.jar on a JDK, as the container image does) or from the source tree (./mvnw spring-boot:run)");
         }
         Map<String, Object> defaults = new LinkedHashMap<>();
         defaults.put("camel.main.routes-include-pattern", routeFilesIn(routes == null ? "classpath:routes/" : "file:" + routes + "/"));
         boolean reload = properties.routesReload() != null ? properties.routesReload() : properties.embedded();
         defaults.put("camel.main.routes-reload-enabled", reload && routes != null);
+        // A Java route file that is not loaded is not watched either: its save would report a compile error.
+        defaults.put("camel.main.routes-reload-pattern", YAML_ROUTES + (javaRoutesCompile() ? "," + JAVA_ROUTES : ""));
         if (routes != null) {
             defaults.put("camel.main.routes-reload-directory", routes.toString());
         }
@@ -77,12 +79,21 @@ public class PipelineFiles implements EnvironmentPostProcessor, Ordered {
     }
 
     /**
-     * Whether Java DSL route files compile here: Camel compiles them with the JDK's compiler against the class path,
-     * which a JRE lacks and which inside the packaged jar (nested jars) Camel 4.17 cannot give it.
+     * Whether Java DSL route files compile here: Camel compiles them with the JDK's compiler against the JVM's class
+     * path, which javac reads from folders and jars of real files (the source tree's target/classes, the extracted jar
+     * and the lib/ its manifest names), not from the jars nested in the packaged jar; and a JRE has no compiler.
      */
     static boolean javaRoutesCompile() {
+        return whyJavaRoutesDoNotCompile() == null;
+    }
+
+    private static String whyJavaRoutesDoNotCompile() {
         URL self = PipelineFiles.class.getResource("PipelineFiles.class");
-        return self != null && "file".equals(self.getProtocol()) && ToolProvider.getSystemJavaCompiler() != null;
+        boolean realFiles = self != null && ("file".equals(self.getProtocol()) || self.toString().startsWith("jar:file:"));
+        if (!realFiles) {
+            return "Camel's compiler cannot read the classes nested in the packaged jar (java -jar eventflow.jar)";
+        }
+        return ToolProvider.getSystemJavaCompiler() == null ? "this Java runtime has no compiler (a JRE, not a JDK)" : null;
     }
 
     private static boolean hasJavaRoutes(Path folder) {

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.support.EventflowProcess;
@@ -51,6 +53,52 @@ class PackagedJarIT {
             awaitLogLine(app, "routes from file:" + set.toRealPath() + "/*.camel.yaml");
             // The jar cannot compile the Java DSL route it found: it runs the YAML ones and says why.
             awaitLogLine(app, "The Java DSL route files (*.java) in " + set.toRealPath() + " are not loaded");
+        }
+    }
+
+    @Test
+    void extractedJarRunsTheJavaRouteAndReloadsItsEditsAndStopsEveryRouteAtShutdown() throws Exception {
+        Path routes = copyOfTheRepositoryRoutes(workDir.resolve("routes"));
+        EventflowProcess app = EventflowProcess.startExtracted(workDir, workDir.resolve("eventflow.log"),
+                List.of("--eventflow.routes-reload=true"));
+        try (app) {
+            app.awaitReady();
+            awaitLogLine(app, "routes from file:" + routes.toRealPath() + "/*.camel.yaml,file:" + routes.toRealPath() + "/*.java");
+            assertThat(app.management("/actuator/prometheus").body()).contains("eventflow_dead_letters{");
+
+            Path javaRoute = routes.resolve("DeadLetterWatch.java");
+            Files.writeString(javaRoute, Files.readString(javaRoute).replace("period=15000", "period=10000"));
+            awaitLogLine(app, "Routes of DeadLetterWatch.java reloaded: [dead-letter-watch]");
+            Files.writeString(routes.resolve("ingest.camel.yaml"), Files.readString(routes.resolve("ingest.camel.yaml")) + "# edited\n");
+            awaitLogLine(app, "Routes of ingest.camel.yaml reloaded");
+            assertThat(app.post("/api/events", "{\"eventType\":\"passiveEvent\"}").statusCode()).isEqualTo(202);
+            assertThat(app.log()).doesNotContain("not reloaded").doesNotContain("are not loaded");
+
+            app.terminate(Duration.ofSeconds(60));
+            Matcher stopped = Pattern.compile("Routes stopped \\(total:(\\d+) stopped:(\\d+)").matcher(app.log());
+            assertThat(stopped.find()).as("Camel's shutdown summary").isTrue();
+            assertThat(stopped.group(2)).as("routes stopped of " + stopped.group(1)).isEqualTo(stopped.group(1));
+        }
+    }
+
+    @Test
+    void jarRunDirectlySaysOnceItCannotRunJavaRoutesAndNeverReportsThemBroken() throws Exception {
+        Path routes = copyOfTheRepositoryRoutes(workDir.resolve("routes"));
+
+        EventflowProcess app = EventflowProcess.start(workDir, workDir.resolve("eventflow.log"), List.of("--eventflow.routes-reload=true"));
+        try (app) {
+            app.awaitReady();
+            awaitLogLine(app, "Route reload on");
+            Path javaRoute = routes.resolve("DeadLetterWatch.java");
+            Files.writeString(javaRoute, Files.readString(javaRoute) + "// edited\n");
+            Files.writeString(routes.resolve("ingest.camel.yaml"), Files.readString(routes.resolve("ingest.camel.yaml")) + "# edited\n");
+            awaitLogLine(app, "Routes of ingest.camel.yaml reloaded");
+
+            String log = app.log();
+            assertThat(log.lines().filter(line -> line.contains("DeadLetterWatch")).toList()).as("lines about the Java route").isEmpty();
+            String notLoaded = "The Java DSL route files (*.java) in " + routes.toRealPath()
+                    + " are not loaded: Camel's compiler cannot read the classes nested in the packaged jar";
+            assertThat(log.lines().filter(line -> line.contains(notLoaded)).count()).isEqualTo(1);
         }
     }
 

@@ -38,13 +38,13 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
     private final Path logFile;
     private final Process process;
 
-    private EventflowProcess(String name, Path workDir, Path logFile, List<String> args) throws IOException {
+    private EventflowProcess(String name, Path jar, Path workDir, Path logFile, List<String> args) throws IOException {
         this.name = name;
         this.logFile = logFile.toAbsolutePath();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m",
-                "-jar", jar().toString(),
+                "-jar", jar.toString(),
                 "--server.port=" + appPort,
                 "--management.server.port=" + managementPort));
         command.addAll(args);
@@ -61,17 +61,35 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
      * embedded servers override both), output appended to {@code logFile}.
      */
     public static EventflowProcess start(Path workDir, Path logFile, List<String> args) throws IOException {
+        return new EventflowProcess(workDir.getFileName().toString(), jar(), workDir, logFile, inTheBuildsMode(args));
+    }
+
+    /**
+     * As {@link #start}, from the jar extracted into {@code workDir/eventflow} ({@code java -Djarmode=tools -jar
+     * eventflow.jar extract}: the application's jar and its lib/ as real files), as the container image runs it.
+     */
+    public static EventflowProcess startExtracted(Path workDir, Path logFile, List<String> args) throws IOException, InterruptedException {
+        Path folder = workDir.resolve("eventflow");
+        Process extract = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djarmode=tools", "-jar", jar().toString(), "extract", "--destination", folder.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        assertThat(extract.waitFor(120, TimeUnit.SECONDS) && extract.exitValue() == 0).as("jar extracted; see " + logFile).isTrue();
+        return new EventflowProcess(workDir.getFileName().toString(), folder.resolve(jar().getFileName()), workDir, logFile,
+                inTheBuildsMode(args));
+    }
+
+    private static List<String> inTheBuildsMode(List<String> args) {
         List<String> all = new ArrayList<>(List.of(
                 "--eventflow.embedded=" + EMBEDDED,
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/eventflow_test",
                 "--eventflow.cipher.key=" + TEST_CIPHER_KEY));
         all.addAll(args);
-        return new EventflowProcess(workDir.getFileName().toString(), workDir, logFile, all);
+        return all;
     }
 
     /** Starts the jar in the build's folder with exactly these arguments, output in {@code target/<name>.log}. */
     public static EventflowProcess launch(String name, List<String> args) throws IOException {
-        return new EventflowProcess(name, Path.of("."), Path.of("target", name + ".log"), args);
+        return new EventflowProcess(name, jar(), Path.of("."), Path.of("target", name + ".log"), args);
     }
 
     /** Ready: readiness UP on the management port (every route it runs started), failing at once if the process exits. */
