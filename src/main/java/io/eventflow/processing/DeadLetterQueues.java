@@ -37,6 +37,7 @@ import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.core.QueueInformation;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.connection.RabbitUtils;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.stereotype.Component;
 
@@ -230,6 +231,8 @@ public class DeadLetterQueues {
      */
     private void take(String dlq, int bound, Function<GetResponse, Verdict> visit) {
         channels.execute(channel -> {
+            // Closed, not cached: a consumer handed this channel later would start past tag 1 and ack one by one for life.
+            RabbitUtils.setPhysicalCloseRequired(channel, true);
             List<Long> givenBack = new ArrayList<>();
             try {
                 for (int i = 0; i < bound; i++) {

@@ -68,9 +68,9 @@ class PackagedJarIT {
 
             Path javaRoute = routes.resolve("DeadLetterWatch.java");
             Files.writeString(javaRoute, Files.readString(javaRoute).replace("period=15000", "period=10000"));
-            awaitLogLine(app, "Routes of DeadLetterWatch.java reloaded: [dead-letter-watch]");
+            awaitLogLine(app, "/DeadLetterWatch.java reloaded: [dead-letter-watch");
             Files.writeString(routes.resolve("ingest.camel.yaml"), Files.readString(routes.resolve("ingest.camel.yaml")) + "# edited\n");
-            awaitLogLine(app, "Routes of ingest.camel.yaml reloaded");
+            awaitLogLine(app, "/ingest.camel.yaml reloaded");
             assertThat(app.post("/api/events", "{\"eventType\":\"passiveEvent\"}").statusCode()).isEqualTo(202);
             assertThat(app.log()).doesNotContain("not reloaded").doesNotContain("are not loaded");
 
@@ -92,7 +92,7 @@ class PackagedJarIT {
             Path javaRoute = routes.resolve("DeadLetterWatch.java");
             Files.writeString(javaRoute, Files.readString(javaRoute) + "// edited\n");
             Files.writeString(routes.resolve("ingest.camel.yaml"), Files.readString(routes.resolve("ingest.camel.yaml")) + "# edited\n");
-            awaitLogLine(app, "Routes of ingest.camel.yaml reloaded");
+            awaitLogLine(app, "/ingest.camel.yaml reloaded");
 
             String log = app.log();
             assertThat(log.lines().filter(line -> line.contains("DeadLetterWatch")).toList()).as("lines about the Java route").isEmpty();
