@@ -75,9 +75,11 @@ class PackagedJarIT {
             assertThat(app.log()).doesNotContain("not reloaded").doesNotContain("are not loaded");
 
             app.terminate(Duration.ofSeconds(60));
-            Matcher stopped = Pattern.compile("Routes stopped \\(total:(\\d+) stopped:(\\d+)").matcher(app.log());
-            assertThat(stopped.find()).as("Camel's shutdown summary").isTrue();
-            assertThat(stopped.group(2)).as("routes stopped of " + stopped.group(1)).isEqualTo(stopped.group(1));
+            // Camel names a stopped count only when it differs from the total: "Routes stopped (total:24 stopped:22 ...)".
+            Matcher summary = Pattern.compile("Routes stopped \\(total:(\\d+)([^)]*)\\)").matcher(app.log());
+            assertThat(summary.find()).as("Camel's shutdown summary").isTrue();
+            Matcher stopped = Pattern.compile("stopped:(\\d+)").matcher(summary.group(2));
+            assertThat(stopped.find() ? stopped.group(1) : summary.group(1)).as("routes stopped, in " + summary.group()).isEqualTo(summary.group(1));
         }
     }
 
