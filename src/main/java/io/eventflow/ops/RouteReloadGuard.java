@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+
+import io.eventflow.processing.ConsumerPause;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Consumer;
 import org.apache.camel.Navigate;
 import org.apache.camel.Processor;
 import org.apache.camel.Route;
@@ -29,7 +30,6 @@ import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.apache.camel.support.RouteWatcherReloadStrategy;
-import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.health.Health;
@@ -68,7 +68,12 @@ class RouteReloadGuard implements CamelContextConfiguration, HealthIndicator {
     static final long DRAIN_SECONDS = 60;
 
     private final Map<String, String> restartNeeded = new ConcurrentHashMap<>();
+    private final ConsumerPause consumerPause;
     private volatile boolean on;
+
+    RouteReloadGuard(ConsumerPause consumerPause) {
+        this.consumerPause = consumerPause;
+    }
 
     @Override
     public void beforeApplicationStart(CamelContext camelContext) {
@@ -82,7 +87,7 @@ class RouteReloadGuard implements CamelContextConfiguration, HealthIndicator {
             log.info("Route reload off: restart Eventflow to apply edits of its route files");
             return;
         }
-        watcher.setResourceReload(new KeepLastGood(camelContext, watcher.getResourceReload(), restartNeeded));
+        watcher.setResourceReload(new KeepLastGood(camelContext, watcher.getResourceReload(), restartNeeded, consumerPause));
         on = true;
         log.info("Route reload on: an edited {} file in {}/ replaces its routes; a broken edit keeps the previous ones",
                 watcher.getPattern(), watcher.getFolder());
@@ -109,15 +114,18 @@ class RouteReloadGuard implements CamelContextConfiguration, HealthIndicator {
         private final CamelContext camelContext;
         private final ResourceReload camelReload;
         private final Map<String, String> restartNeeded;
+        private final ConsumerPause consumerPause;
         private final ScheduledExecutorService settled;
         private final Map<String, ScheduledFuture<?>> pending = new ConcurrentHashMap<>();
         private final Map<String, String> lastGoodText = new ConcurrentHashMap<>();
         private final Map<String, Set<String>> lastGoodRoutes = new ConcurrentHashMap<>();
 
-        KeepLastGood(CamelContext camelContext, ResourceReload camelReload, Map<String, String> restartNeeded) {
+        KeepLastGood(CamelContext camelContext, ResourceReload camelReload, Map<String, String> restartNeeded,
+                ConsumerPause consumerPause) {
             this.camelContext = camelContext;
             this.camelReload = camelReload;
             this.restartNeeded = restartNeeded;
+            this.consumerPause = consumerPause;
             // One thread: reloads never overlap; Camel's executor manager shuts it down with the context.
             this.settled = camelContext.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "RouteReload");
             camelContext.getRoutes().stream()
@@ -217,18 +225,12 @@ class RouteReloadGuard implements CamelContextConfiguration, HealthIndicator {
         private void withQueueConsumersPaused(Reload reload) throws Exception {
             List<Route> queueConsumers = camelContext.getRoutes().stream()
                     .filter(route -> route.getEndpoint().getEndpointUri().startsWith("spring-rabbitmq:")).toList();
-            List<Consumer> paused = new ArrayList<>();
+            Set<String> consumerRoutes = queueConsumers.stream().map(Route::getRouteId).collect(Collectors.toSet());
+            // The consumers' one pause mechanism: a fault's resume in the meantime leaves them paused.
+            List<String> held = consumerPause.hold(camelContext, consumerRoutes);
             try {
-                for (Route route : queueConsumers) {
-                    // One paused already by ConsumerPause (its batches cannot be stored) is left to it.
-                    if (!ServiceHelper.isSuspended(route.getConsumer())) {
-                        ServiceHelper.suspendService(route.getConsumer());
-                        paused.add(route.getConsumer());
-                    }
-                }
                 List<AggregateProcessor> batches = queueConsumers.stream().flatMap(route -> aggregators(route.navigate())).toList();
                 batches.forEach(AggregateProcessor::forceCompletionOfAllGroups);
-                Set<String> consumerRoutes = queueConsumers.stream().map(Route::getRouteId).collect(Collectors.toSet());
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_SECONDS);
                 while (!drained(consumerRoutes, batches)) {
                     if (System.nanoTime() > deadline) {
@@ -238,7 +240,7 @@ class RouteReloadGuard implements CamelContextConfiguration, HealthIndicator {
                 }
                 reload.run();
             } finally {
-                paused.forEach(ServiceHelper::resumeService);
+                consumerPause.release(camelContext, held);
             }
         }
 

@@ -1,5 +1,8 @@
 package io.eventflow.processing;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +39,8 @@ public class ConsumerPause implements Processor {
     /** The consumers that should be paused now; the lifecycle thread makes each one so. */
     private final Set<String> paused = ConcurrentHashMap.newKeySet();
     private final Map<String, String> reasons = new ConcurrentHashMap<>();
+    /** The consumers a caller holds paused ({@link #hold}), whatever their batches do meanwhile. */
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
     // Suspending a consumer waits for its listener threads; never on a thread that stores or retries a batch.
     private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(daemonThreads());
 
@@ -47,7 +52,7 @@ public class ConsumerPause implements Processor {
         if (consumer != null && retries >= RETRIES_BEFORE_PAUSE && paused.add(consumer)) {
             Exception cause = retried.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
             reasons.put(consumer, cause == null ? "unknown" : String.valueOf(cause.getMessage()));
-            follow(retried.getContext(), consumer);
+            follow(retried.getContext(), consumer, true);
         }
     }
 
@@ -55,30 +60,60 @@ public class ConsumerPause implements Processor {
     public void resume(Exchange done) {
         String consumer = done.getProperty(DeliveryBatch.CONSUMER_ROUTE, String.class);
         if (consumer != null && paused.remove(consumer)) {
-            follow(done.getContext(), consumer);
+            follow(done.getContext(), consumer, true);
         }
     }
 
     /**
-     * Brings the consumer to the state {@code paused} wants now, on the one lifecycle thread: whichever order a pause and a
-     * resume were queued in, the last one to run sees the last wish, so a race cannot leave the consumer suspended.
+     * Pauses those of these consumers that run, and holds them paused until {@link #release}: suspended when this
+     * returns. A fault's pause and resume in between leave them paused; one paused already (by a fault, or by an operator
+     * in Hawtio) is not held, and is left as it is. Which ones it holds.
      */
-    private void follow(CamelContext camel, String consumer) {
+    public List<String> hold(CamelContext camel, Collection<String> consumers) throws Exception {
+        List<String> holding = new ArrayList<>();
+        for (String consumer : consumers) {
+            lifecycle.submit(() -> {
+                Route route = camel.getRoute(consumer);
+                if (route != null && !ServiceHelper.isSuspended(route.getConsumer())) {
+                    held.add(consumer);
+                    holding.add(consumer);
+                    ServiceHelper.suspendService(route.getConsumer());
+                }
+            }).get();
+        }
+        return holding;
+    }
+
+    /** Ends {@link #hold}: each of these consumers runs again, unless a fault wants it paused. */
+    public void release(CamelContext camel, Collection<String> consumers) {
+        held.removeAll(consumers);
+        consumers.forEach(consumer -> follow(camel, consumer, false));
+    }
+
+    /**
+     * Brings the consumer to the state {@code paused} and {@code held} want now, on the one lifecycle thread: whichever
+     * order a pause and a resume were queued in, the last one to run sees the last wish, so a race cannot leave the
+     * consumer suspended.
+     */
+    private void follow(CamelContext camel, String consumer, boolean logResume) {
         lifecycle.execute(() -> {
             Route route = camel.getRoute(consumer);
             if (route == null) {
                 return;
             }
             boolean suspended = ServiceHelper.isSuspended(route.getConsumer());
-            if (paused.contains(consumer) && !suspended) {
+            boolean faulty = paused.contains(consumer);
+            if ((faulty || held.contains(consumer)) && !suspended) {
                 ServiceHelper.suspendService(route.getConsumer());
                 LOG.warn("Paused {}: its batches cannot be stored ({}); it resumes once one is", consumer, reasons.get(consumer));
-            } else if (!paused.contains(consumer) && suspended
+            } else if (!faulty && !held.contains(consumer) && suspended
                     // Shutting down: the route stops its consumer, suspended or not; resuming it would start it again.
                     && !camel.isStopping() && camel.getRouteController().getRouteStatus(consumer).isStarted()) {
                 ServiceHelper.resumeService(route.getConsumer());
-                LOG.info("Resumed {}: a batch of it ended (stored, dead-lettered or failed); it pauses again if the fault lasts",
-                        consumer);
+                if (logResume) {
+                    LOG.info("Resumed {}: a batch of it ended (stored, dead-lettered or failed); it pauses again if the fault lasts",
+                            consumer);
+                }
             }
         });
     }
