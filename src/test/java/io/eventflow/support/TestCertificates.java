@@ -46,8 +46,13 @@ public final class TestCertificates {
 
     /** A server certificate this CA signs for localhost and 127.0.0.1: {@code <name>.pem} and {@code <name>.key}. */
     public Server issue(String name) throws IOException {
+        return issue(name, "DNS:localhost,IP:127.0.0.1");
+    }
+
+    /** A server certificate this CA signs for these names, e.g. {@code DNS:localhost} (openssl's subjectAltName syntax). */
+    public Server issue(String name, String subjectAltName) throws IOException {
         Files.writeString(dir.resolve(name + ".ext"),
-                "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+                "subjectAltName=" + subjectAltName + "\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
         openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=localhost");
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
