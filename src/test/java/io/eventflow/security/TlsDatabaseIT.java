@@ -1,5 +1,7 @@
 package io.eventflow.security;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -55,7 +57,7 @@ class TlsDatabaseIT {
     @Test
     void eventsAreStoredOverVerifiedTlsWhenTheDatabasesCaIsTrusted() throws Exception {
         try (OwnVhost vhost = OwnVhost.create("eventflow_tls_database_it");
-             EventflowProcess app = EventflowProcess.launch("tls-database-it", arguments(vhost, server.ca()))) {
+             EventflowProcess app = launch("tls-database-it", arguments(vhost, server.ca()))) {
             app.awaitReady();
             assertThat(app.post("{\"eventType\":\"passiveEvent\",\"count\":3}").statusCode()).isEqualTo(202);
             assertThat(app.post("{\"eventType\":\"activeEvent\",\"count\":2}").statusCode()).isEqualTo(202);
@@ -76,10 +78,16 @@ class TlsDatabaseIT {
     @Test
     void aDatabaseCertificateOfAnotherCaRefusesTheStart() throws Exception {
         try (OwnVhost vhost = OwnVhost.create("eventflow_tls_database_it");
-             EventflowProcess app = EventflowProcess.launch("tls-database-wrong-ca-it", arguments(vhost, otherCa.ca()))) {
+             EventflowProcess app = launch("tls-database-wrong-ca-it", arguments(vhost, otherCa.ca()))) {
             assertThat(app.awaitExit(Duration.ofSeconds(180))).isNotZero();
             assertThat(app.log()).contains("Unable to obtain connection from database: SSL error: PKIX path building failed");
         }
+    }
+
+    /** The jar with these arguments, its log started afresh: a line of an earlier run must not pass for this one's. */
+    private static EventflowProcess launch(String name, List<String> args) throws IOException {
+        Files.deleteIfExists(Path.of("target", name + ".log"));
+        return EventflowProcess.launch(name, args);
     }
 
     private static List<String> arguments(OwnVhost vhost, Path trustedCa) {
