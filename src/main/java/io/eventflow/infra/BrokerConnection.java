@@ -6,6 +6,7 @@ import java.util.concurrent.Executors;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.amqp.ConnectionFactoryCustomizer;
+import org.springframework.boot.autoconfigure.amqp.RabbitProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
@@ -18,6 +19,9 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * <li>The broker's callbacks (confirms, returns, deliveries) run on a small fixed pool. Left alone, Spring's
  * connection factory hands every confirm to a cached thread pool, which grew to 600 threads under load and spent
  * the CPU on handing work between them.</li>
+ * <li>TLS ({@code spring.rabbitmq.ssl.*} with an SSL bundle) holds in NIO mode too: the client runs it on an SSLEngine
+ * from the bundle's SSLContext. The broker's host name is verified ({@code spring.rabbitmq.ssl.verify-hostname}, default
+ * true) with a bundle too (TlsBrokerIT).</li>
  * </ul>
  */
 @Configuration
@@ -28,6 +32,19 @@ public class BrokerConnection {
     @Bean
     public ConnectionFactoryCustomizer nioConnections() {
         return factory -> factory.useNio();
+    }
+
+    /**
+     * Spring Boot 3.5 applies {@code spring.rabbitmq.ssl.verify-hostname} only without a bundle: with one, a certificate
+     * the CA signed for any other host was accepted.
+     */
+    @Bean
+    public ConnectionFactoryCustomizer brokerHostNameVerified(RabbitProperties rabbit) {
+        return factory -> {
+            if (factory.isSSL() && rabbit.getSsl().isVerifyHostname()) {
+                factory.enableHostnameVerification();
+            }
+        };
     }
 
     @Bean

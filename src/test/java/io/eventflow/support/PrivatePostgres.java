@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -19,7 +20,8 @@ import org.springframework.util.FileSystemUtils;
 /**
  * A PostgreSQL server of the test's own, as bench/chaos makes one: Debian's newest PostgreSQL, a fresh initdb under a
  * temporary folder, on a free port of loopback, user postgres without a password, database {@code eventflow}; run as
- * the postgres user when the tests run as root. The machine's PostgreSQL (5432) is never touched.
+ * the postgres user when the tests run as root. The machine's PostgreSQL (5432) is never touched. Started with a
+ * certificate ({@link #startWithTls}), it speaks TLS only: its pg_hba.conf has no entry for an unencrypted connection.
  */
 public final class PrivatePostgres implements AutoCloseable, TestDatabase {
 
@@ -28,23 +30,50 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
     private final Path bin;
     private final Path dir;
     private final int port = EventflowProcess.freePort();
+    private final TestCertificates.Server tls;
 
-    private PrivatePostgres(Path bin, Path dir) {
+    private PrivatePostgres(Path bin, Path dir, TestCertificates.Server tls) {
         this.bin = bin;
         this.dir = dir;
+        this.tls = tls;
     }
 
     /** initdb, start, and an empty database {@code eventflow}. */
     public static PrivatePostgres start(String name) throws IOException, SQLException {
+        return start(name, null);
+    }
+
+    /**
+     * As {@link #start}, with {@code ssl=on} and this server certificate, and only {@code hostssl} entries in pg_hba.conf:
+     * a client that does not encrypt is refused ({@code no pg_hba.conf entry ... no encryption}).
+     */
+    public static PrivatePostgres startWithTls(String name, TestCertificates.Server server) throws IOException, SQLException {
+        return start(name, server);
+    }
+
+    private static PrivatePostgres start(String name, TestCertificates.Server server) throws IOException, SQLException {
         Path dir = Files.createTempDirectory("eventflow-" + name);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         if (ROOT) {
-            Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
+            Files.setOwner(dir, postgresUser(dir));
         }
-        PrivatePostgres postgres = new PrivatePostgres(newestBin(), dir);
+        PrivatePostgres postgres = new PrivatePostgres(newestBin(), dir, server);
         postgres.run("initdb", "-D", dir.resolve("data").toString(), "-U", "postgres", "-A", "trust");
+        if (server != null) {
+            // PostgreSQL refuses a key file others may read, or one not owned by the server's user.
+            for (String file : List.of("server.pem", "server.key")) {
+                Path copy = dir.resolve(file);
+                Files.copy(file.endsWith(".key") ? server.key() : server.certificate(), copy);
+                Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-------"));
+                if (ROOT) {
+                    Files.setOwner(copy, postgresUser(dir));
+                }
+            }
+            Files.writeString(dir.resolve("data").resolve("pg_hba.conf"),
+                    "local all all trust\nhostssl all all 127.0.0.1/32 trust\n");
+        }
         postgres.start();
-        try (Connection connection = DriverManager.getConnection(postgres.url("postgres"), "postgres", "");
+        try (Connection connection = DriverManager.getConnection(postgres.url("postgres") + postgres.sslParameters(), "postgres", "");
              Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE eventflow");
         }
@@ -60,15 +89,21 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
+    /** JDBC parameters that verify this server's certificate against its CA and host name, "" without TLS. */
+    public String sslParameters() {
+        return tls == null ? "" : "?sslmode=verify-full&sslrootcert=" + tls.ca();
+    }
+
     @Override
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection(url(), "postgres", "");
+        return DriverManager.getConnection(url() + sslParameters(), "postgres", "");
     }
 
     /** Starts the server and waits until it takes connections. */
     public void start() throws IOException {
+        String ssl = tls == null ? "" : " -c ssl=on -c ssl_cert_file=" + dir.resolve("server.pem") + " -c ssl_key_file=" + dir.resolve("server.key");
         pgCtl("-l", dir.resolve("postgres.log").toString(), "-w", "-t", "120",
-                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1", "start");
+                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1" + ssl, "start");
     }
 
     /** A crash: {@code pg_ctl -m immediate stop}, every connection cut, no checkpoint; the next start recovers from WAL. */
@@ -107,6 +142,10 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted: " + String.join(" ", command), e);
         }
+    }
+
+    private static UserPrincipal postgresUser(Path dir) throws IOException {
+        return dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
     }
 
     private static Path newestBin() throws IOException {

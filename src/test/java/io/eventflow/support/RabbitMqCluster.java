@@ -43,13 +43,30 @@ public final class RabbitMqCluster implements AutoCloseable {
      * free too), its data under a new temporary folder that {@link #close()} removes.
      */
     public static RabbitMqCluster startPrivate(String name) throws IOException {
+        return startPrivate(name, null);
+    }
+
+    /** As {@link #startPrivate(String)}, speaking AMQPS only on its port with this certificate (no plain listener). */
+    public static RabbitMqCluster startPrivateWithTls(String name, TestCertificates.Server server) throws IOException {
+        return startPrivate(name, server);
+    }
+
+    private static RabbitMqCluster startPrivate(String name, TestCertificates.Server server) throws IOException {
         Path dir = Files.createTempDirectory("eventflow-" + name);
         int port;
         do {
             port = 6000 + ThreadLocalRandom.current().nextInt(3000);
         } while (!free(port) || !free(port + 20000));
-        return new RabbitMqCluster(Map.of("CLUSTER_DIR", dir.toString(), "CLUSTER_NODES", "1", "CLUSTER_NAME", name,
+        Map<String, String> env = new HashMap<>(Map.of("CLUSTER_DIR", dir.toString(), "CLUSTER_NODES", "1", "CLUSTER_NAME", name,
                 "CLUSTER_PORT", String.valueOf(port)));
+        if (server != null) {
+            Path tls = Files.createDirectories(dir.resolve("tls"));
+            Files.copy(server.ca(), tls.resolve("ca.pem"));
+            Files.copy(server.certificate(), tls.resolve("server.pem"));
+            Files.copy(server.key(), tls.resolve("server.key"));
+            env.put("CLUSTER_TLS_DIR", tls.toString());
+        }
+        return new RabbitMqCluster(env);
     }
 
     private static boolean free(int port) {
@@ -67,6 +84,12 @@ public final class RabbitMqCluster implements AutoCloseable {
 
     public static String nodeName(int node) {
         return "ef-rabbit" + node + "@localhost";
+    }
+
+    /** Whether each client connection to node 1 uses TLS, as the broker itself reports it ({@code true}/{@code false}). */
+    public List<String> connectionsUsingTls() {
+        return Arrays.stream(script("ctl", "1", "-q", "list_connections", "--no-table-headers", "ssl").split("\n"))
+                .map(String::strip).filter(line -> !line.isEmpty()).toList();
     }
 
     /** Stops one node's Erlang VM gracefully (what an operator's {@code rabbitmqctl stop} does). */
