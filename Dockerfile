@@ -31,5 +31,18 @@ ENV SERVER_ADDRESS=0.0.0.0
 # Two malloc arenas instead of up to 8 per core: less native memory left fragmented (docs/benchmarks.md).
 ENV MALLOC_ARENA_MAX=2
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError"
+# Class Data Sharing (docs/operations.md): a training run that exits once the context refreshed, before routes and
+# consumers start, writes the classes it loaded to app.jsa; each start maps them instead of loading them from the jars
+# (docs/benchmarks.md measures it). The training connects to nothing (closed ports, no migrations, a throw-away key):
+# it needs no broker or database and leaves nothing behind but the archive. Same JVM, options and -jar path as the
+# ENTRYPOINT; an archive that no longer matches is ignored, never an error.
+USER root
+RUN java -XX:ArchiveClassesAtExit=/app/app.jsa -Dspring.context.exit=onRefresh -jar /app/eventflow.jar \
+      --server.address=127.0.0.1 --server.port=0 --management.server.port=0 --spring.flyway.enabled=false \
+      --spring.datasource.url=jdbc:postgresql://127.0.0.1:1/training --spring.rabbitmq.port=1 \
+      --eventflow.broker.flavor=rabbitmq --eventflow.cipher.key="$(head -c 32 /dev/urandom | base64)" >/tmp/cds-training.log 2>&1 \
+    || { tail -40 /tmp/cds-training.log; exit 1; }; \
+    chmod 444 /app/app.jsa && rm -rf /app/data/* /tmp/*
+USER eventflow
 EXPOSE 8080
-ENTRYPOINT ["java", "-jar", "/app/eventflow.jar"]
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/app.jsa", "-jar", "/app/eventflow.jar"]

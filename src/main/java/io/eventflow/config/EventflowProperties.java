@@ -53,13 +53,16 @@ public record EventflowProperties(
 
     /**
      * The HTTP ingest: limits of one request, how many events may wait for their confirms at once (all requests
-     * together), and the deadline of one request counted from its arrival.
+     * together), and the deadline of one request counted from its arrival. {@code warmupRequests}: requests made up and
+     * parsed before readiness, their messages dropped, so the first users' requests run compiled code (0: none;
+     * {@link io.eventflow.ingest.IngestWarmup}).
      */
     public record Ingest(
             @DefaultValue("10000") int maxCount,
             @DefaultValue("16384") int maxBodyBytes,
             @DefaultValue("20000") int maxInFlightEvents,
-            @DefaultValue("20000") long requestTimeoutMs) {
+            @DefaultValue("20000") long requestTimeoutMs,
+            @DefaultValue("20000") int warmupRequests) {
     }
 
     /**

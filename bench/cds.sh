@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the start-up archives for the jar: target/cds/ (JDK 17 Class Data Sharing) and target/aot25/ (JDK 25 AOT
+# cache, JEP 483/514/515). Each is the jar extracted (java -Djarmode=tools extract) plus an archive written by a
+# training run that exits once the context refreshed (spring.context.exit=onRefresh, before routes or consumers start).
+# The training run needs no broker and no database: external mode pointed at closed ports, Flyway off, a throw-away
+# cipher key; it connects to nothing, so it publishes and stores nothing and leaves no data behind.
+# Run each from its folder with the same relative -jar eventflow.jar: the archive holds the class path it was trained on
+# and a JVM started from elsewhere ignores it without a word.
+# Usage: bench/cds.sh [17] [25]   (default both; JAVA25 picks the JDK 25, default /usr/lib/jvm/temurin-25*)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=$(ls target/eventflow-*.jar 2>/dev/null | head -1 || true)
+[ -n "$JAR" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 1; }
+JAVA25=${JAVA25:-$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1)/bin/java}
+TRAIN_ARGS=(-Dspring.context.exit=onRefresh -jar eventflow.jar --eventflow.embedded=false --spring.flyway.enabled=false
+  --spring.datasource.url=jdbc:postgresql://127.0.0.1:1/training --spring.rabbitmq.port=1 --eventflow.broker.flavor=rabbitmq
+  --eventflow.cipher.key="$(head -c 32 /dev/urandom | base64)" --server.port=0 --management.server.port=0)
+
+extract() { # $1 = java, $2 = folder
+  rm -rf "$2"; mkdir -p "$2"
+  "$1" -Djarmode=tools -jar "$JAR" extract --destination "$2/x" >/dev/null
+  mv "$2/x/$(basename "$JAR")" "$2/eventflow.jar"; mv "$2/x/lib" "$2/lib"; rmdir "$2/x"
+}
+for v in "${@:-17 25}"; do
+  for v in $v; do
+    case $v in
+      17) extract java target/cds
+          (cd target/cds && java -XX:ArchiveClassesAtExit=app.jsa -Xlog:cds=off -Xlog:cds+dynamic=off "${TRAIN_ARGS[@]}" >training.log 2>&1)
+          echo "target/cds: cd target/cds && java -XX:SharedArchiveFile=app.jsa -jar eventflow.jar ($(du -m target/cds/app.jsa | cut -f1) MB)" ;;
+      25) [ -x "$JAVA25" ] || { echo "no JDK 25 at $JAVA25" >&2; exit 1; }
+          extract "$JAVA25" target/aot25
+          (cd target/aot25 && "$JAVA25" -XX:AOTCacheOutput=app.aot -Xlog:aot=off -Xlog:cds=off "${TRAIN_ARGS[@]}" >training.log 2>&1)
+          echo "target/aot25: cd target/aot25 && $JAVA25 -XX:AOTCache=app.aot -jar eventflow.jar ($(du -m target/aot25/app.aot | cut -f1) MB)" ;;
+      *) echo "unknown variant $v (17 or 25)" >&2; exit 1 ;;
+    esac
+  done
+done
