@@ -187,6 +187,37 @@ class ApplicationSecurityTest extends EventflowIntegrationTest {
         }
     }
 
+    @Test
+    void theIngestsOwnAnswersCarryTheSameHardeningHeaders() throws Exception {
+        // The ingest skips the security chain that writes these on every other answer (api/ApiGate).
+        Map<String, HttpResponse<String>> answers = Map.of(
+                "accepted", post(Map.of("X-API-Key", KEY)),
+                "no credentials", post(Map.of()),
+                "bad input", send("/api/events", "{\"eventType\":\"nope\"}", Map.of("X-API-Key", KEY)),
+                "too large", send("/events", "{\"eventType\":\"passiveEvent\",\"pad\":\"" + "x".repeat(20_000) + "\"}",
+                        Map.of("X-API-Key", KEY)));
+        assertThat(answers.get("accepted").statusCode()).isEqualTo(202);
+        assertThat(answers.get("no credentials").statusCode()).isEqualTo(401);
+        assertThat(answers.get("bad input").statusCode()).isEqualTo(400);
+        assertThat(answers.get("too large").statusCode()).isEqualTo(413);
+        answers.forEach((what, answer) -> {
+            assertThat(answer.headers().firstValue("Content-Security-Policy")).as(what).hasValue(ApplicationPortSecurity.CONTENT_SECURITY_POLICY);
+            assertThat(answer.headers().firstValue("X-Content-Type-Options")).as(what).hasValue("nosniff");
+            assertThat(answer.headers().firstValue("Referrer-Policy")).as(what).hasValue("no-referrer");
+            assertThat(answer.headers().firstValue("X-Frame-Options")).as(what).hasValue("DENY");
+            assertThat(answer.headers().allValues("Content-Security-Policy")).as(what + ": written once").hasSize(1);
+        });
+        assertThat(get("/api/metrics", basic("auditor", PASSWORD)).headers().allValues("X-Content-Type-Options"))
+                .as("an answer of the security chain: written once").containsExactly("nosniff");
+    }
+
+    private HttpResponse<String> send(String path, String body, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private HttpResponse<String> post(Map<String, String> headers) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri("/api/events")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"eventType\":\"passiveEvent\",\"count\":2}"));
