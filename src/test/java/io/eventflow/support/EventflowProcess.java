@@ -81,8 +81,20 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
     private static List<String> inTheBuildsMode(List<String> args) {
         List<String> all = new ArrayList<>(List.of(
                 "--eventflow.embedded=" + EMBEDDED,
-                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/eventflow_test",
-                "--eventflow.cipher.key=" + TEST_CIPHER_KEY));
+                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/eventflow_test"));
+        all.addAll(withTestCipherKeyUnlessGiven(args));
+        return all;
+    }
+
+    /**
+     * {@code args} after {@code --eventflow.cipher.key=}{@link #TEST_CIPHER_KEY} unless they give that setting themselves
+     * (a second occurrence would not replace the first: Spring joins repeated arguments with a comma).
+     */
+    public static List<String> withTestCipherKeyUnlessGiven(List<String> args) {
+        List<String> all = new ArrayList<>();
+        if (args.stream().noneMatch(arg -> arg.startsWith("--eventflow.cipher.key="))) {
+            all.add("--eventflow.cipher.key=" + TEST_CIPHER_KEY);
+        }
         all.addAll(args);
         return all;
     }
