@@ -46,6 +46,8 @@ import static org.awaitility.Awaitility.await;
         "eventflow.security.users.reader.password=" + ApplicationSecurityTest.PASSWORD_HASH,
         "eventflow.security.users.auditor.password=" + ApplicationSecurityTest.PASSWORD_HASH,
         "eventflow.security.users.auditor.roles=secrets",
+        "eventflow.security.users.poster.password=" + ApplicationSecurityTest.PASSWORD_HASH,
+        "eventflow.security.users.poster.roles=writer",
         "spring.security.oauth2.resourceserver.jwt.issuer-uri=" + TestTokens.ISSUER})
 class ApplicationSecurityTest extends EventflowIntegrationTest {
 
@@ -185,6 +187,42 @@ class ApplicationSecurityTest extends EventflowIntegrationTest {
             assertThat(answer.headers().firstValue("Referrer-Policy")).as(path).hasValue("no-referrer");
             assertThat(answer.headers().firstValue("Access-Control-Allow-Origin")).as(path).isEmpty();
         }
+    }
+
+    @Test
+    void theSimulatorPostsWithTheSessionOfALoginWithRoleWriterAndItsCsrfTokenOnly() throws Exception {
+        String[] poster = loggedIn("poster");
+        String[] reader = loggedIn("reader");
+        String simulated = "{\"eventType\":\"passiveEvent\",\"count\":4}";
+
+        HttpResponse<String> withoutToken = send("/api/events", simulated, Map.of("Cookie", poster[0]));
+        HttpResponse<String> wrongToken = send("/api/events", simulated, Map.of("Cookie", poster[0], "X-XSRF-TOKEN", "forged"));
+        HttpResponse<String> notAWriter = send("/api/events", simulated, Map.of("Cookie", reader[0], "X-XSRF-TOKEN", reader[1]));
+        assertThat(withoutToken.statusCode()).isEqualTo(403);
+        assertThat(wrongToken.statusCode()).isEqualTo(403);
+        assertThat(withoutToken.body()).contains("X-XSRF-TOKEN");
+        assertThat(notAWriter.statusCode()).isEqualTo(403);
+        assertThat(json.readTree(notAWriter.body()).get("detail").asText()).contains("reader").contains("role writer");
+
+        HttpResponse<String> accepted = send("/api/events", simulated, Map.of("Cookie", poster[0], "X-XSRF-TOKEN", poster[1]));
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String batchId = json.readTree(accepted.body()).get("batchId").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+                "SELECT count(*) FROM topic1 WHERE batch_id = CAST(? AS uuid)", Long.class, batchId) == 4);
+        assertThat(rows("topic1")).as("the refused posts published nothing").isEqualTo(4);
+    }
+
+    /** A form login of {@code user}: the Cookie header of its session and CSRF cookie, and its CSRF token. */
+    private String[] loggedIn(String user) throws Exception {
+        String loginToken = cookie(get("/login.html", Map.of("Accept", "text/html")), "EVENTFLOW-XSRF");
+        HttpResponse<String> login = client.send(form("/login", "username=" + user + "&password="
+                + URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8) + "&_csrf=" + loginToken, "EVENTFLOW-XSRF=" + loginToken),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(302);
+        String session = "JSESSIONID=" + cookie(login, "JSESSIONID");
+        // The login replaced the token; the page loaded after it carries the session's new one, as a browser gets it.
+        String token = cookie(get("/", Map.of("Cookie", session)), "EVENTFLOW-XSRF");
+        return new String[] {session + "; EVENTFLOW-XSRF=" + token, token};
     }
 
     @Test
