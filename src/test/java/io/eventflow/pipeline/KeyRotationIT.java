@@ -30,7 +30,7 @@ class KeyRotationIT {
 
     private static final Duration PATIENCE = Duration.ofSeconds(180);
     /** Events accepted after each restart before the next: traffic keeps flowing through every step. */
-    private static final long EVENTS_PER_STEP = 1500;
+    private static final long EVENTS_PER_STEP = 600;
     private static final String NEXT_KEY = EventflowProcess.randomCipherKey();
 
     private RestartedProcesses processes;
@@ -47,7 +47,7 @@ class KeyRotationIT {
         for (int i = 0; i < (EMBEDDED ? 1 : 2); i++) {
             slots.add(new Slot("key-rotation-it-" + i, processes.start(List.of())));
         }
-        Traffic traffic = Traffic.keyed(slots, 20, Duration.ofMillis(20));
+        Traffic traffic = Traffic.keyed(slots, 10, Duration.ofMillis(50));
         Instant sealingSwitched;
         try (traffic) {
             awaitProgress(traffic);

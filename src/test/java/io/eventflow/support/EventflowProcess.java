@@ -30,6 +30,8 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
     public static final boolean EMBEDDED = !"false".equals(System.getProperty("eventflow.embedded"));
     /** The key of application-test.yml: test-only, never a default. */
     public static final String TEST_CIPHER_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0=";
+    /** How long a start may take; -Deventflow.test.ready-seconds=N on a machine loaded far beyond its cores. */
+    private static final Duration READY_PATIENCE = Duration.ofSeconds(Long.getLong("eventflow.test.ready-seconds", 180));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String name;
@@ -106,7 +108,7 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
 
     /** Ready: readiness UP on the management port (every route it runs started), failing at once if the process exits. */
     public EventflowProcess awaitReady() {
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        await().atMost(READY_PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
             assertThat(process.isAlive()).as(name + " exited; see " + logFile).isTrue();
             return status(managementPort, "/actuator/health/readiness") == 200;
         });
