@@ -345,6 +345,12 @@ function idempotencyKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+// With a login, the ingest takes the session only with its CSRF token (cookie EVENTFLOW-XSRF) sent back in a header.
+function csrfHeader() {
+  const cookie = document.cookie.split('; ').find((c) => c.startsWith('EVENTFLOW-XSRF='));
+  return cookie ? { 'X-XSRF-TOKEN': decodeURIComponent(cookie.slice('EVENTFLOW-XSRF='.length)) } : {};
+}
+
 function retriable(error) {
   return !(error instanceof ApiProblem) || error.problem.status === 503;
 }
@@ -359,7 +365,7 @@ async function simulate(event) {
   const result = $('#simulator-result');
   const request = {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey() },
+    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey(), ...csrfHeader() },
     body: JSON.stringify({ eventType: form.eventType.value, count }),
   };
   button.disabled = true;

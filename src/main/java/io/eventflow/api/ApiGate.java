@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Set;
 
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.security.BrowserHeaders;
 import io.eventflow.security.IngestCredentials;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -29,6 +30,8 @@ import org.springframework.stereotype.Component;
  * the load, so it skips Spring MVC's dispatch, the security filter chain ({@link IngestCredentials} checks its API key or
  * token instead) and the per-request HTTP
  * observation (the route's own timer, {@code camel_exchanges_total{routeId="ingest-events"}}, counts it).</li>
+ * <li>Every answer it gives itself carries the browser hardening headers ({@link BrowserHeaders}) the security chain
+ * gives the others.</li>
  * </ul>
  */
 @Component
@@ -75,7 +78,12 @@ public class ApiGate implements Filter {
         HttpServletResponse response = (HttpServletResponse) res;
         if (!isApi(request)) {
             chain.doFilter(request, response);
-        } else if (availability.getReadinessState() != ReadinessState.ACCEPTING_TRAFFIC) {
+            return;
+        }
+        if (isIngest(request) || availability.getReadinessState() != ReadinessState.ACCEPTING_TRAFFIC) {
+            BrowserHeaders.writeTo(request, response); // answered here, without the security chain that writes them otherwise
+        }
+        if (availability.getReadinessState() != ReadinessState.ACCEPTING_TRAFFIC) {
             ProblemException.notReady().writeTo(response);
         } else if (!isIngest(request)) {
             chain.doFilter(request, response);

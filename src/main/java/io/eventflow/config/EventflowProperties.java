@@ -123,17 +123,22 @@ public record EventflowProperties(
     }
 
     /**
-     * The AES-256 key (base64 of 32 bytes) that encrypts the secret word between service 1 and 2. Empty: a key
-     * is generated once and kept in {@code keyFile} (default {@code <data-dir>/cipher.key}), so every Eventflow
-     * process started in this folder shares it; outside the zero-install mode only with {@code allowGeneratedKey},
-     * as processes on other hosts could not open what this one sealed.
+     * The AES-256 keys (base64 of 32 bytes each) that encrypt the secret word between service 1 and 2. {@code key} is
+     * the key of id {@code default} (the one key of an Eventflow before key ids; a topic3 message without
+     * {@code secretKeyId} was sealed with it). Empty: it is the one kept in {@code keyFile} (default
+     * {@code <data-dir>/cipher.key}) if that file exists, or, when no {@code keys} are given either, a key generated
+     * once into that file, so every Eventflow process started in this folder shares it; outside the zero-install mode
+     * only with {@code allowGeneratedKey}, as processes on other hosts could not open what this one sealed.
+     * {@code keys}: more keys by id (lower-case letters, digits and '-'), all of which open; {@code sealingKeyId}: the
+     * one that seals (unset: {@code default} if there is such a key, else the only key of {@code keys}).
      */
-    public record Cipher(@DefaultValue("") String key, Path keyFile, @DefaultValue("false") boolean allowGeneratedKey) {
+    public record Cipher(@DefaultValue("") String key, Path keyFile, @DefaultValue("false") boolean allowGeneratedKey,
+                         @DefaultValue Map<String, String> keys, String sealingKeyId) {
 
         @Override
         public String toString() {
             return "Cipher[key=" + (key.isBlank() ? "" : "****") + ", keyFile=" + keyFile
-                    + ", allowGeneratedKey=" + allowGeneratedKey + "]";
+                    + ", allowGeneratedKey=" + allowGeneratedKey + ", keys=" + keys.keySet() + ", sealingKeyId=" + sealingKeyId + "]";
         }
     }
 

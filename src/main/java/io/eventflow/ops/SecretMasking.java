@@ -1,6 +1,8 @@
 package io.eventflow.ops;
 
+import java.util.List;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 import io.eventflow.config.EventflowProperties;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
@@ -10,16 +12,17 @@ import org.springframework.stereotype.Component;
 /**
  * Masks secrets in {@code /actuator/env} and {@code /actuator/configprops} even when an operator sets their
  * {@code show-values} to {@code always}: any key Spring Boot finds likely sensitive (password, secret, key, token,
- * credentials, a URI with a password), and any value that holds the cipher key, such as the JVM's command line
- * ({@code sun.java.command}) when the key is given as {@code --eventflow.cipher.key=...}.
+ * credentials, a URI with a password), and any value that holds a cipher key, such as the JVM's command line
+ * ({@code sun.java.command}) when the key is given as {@code --eventflow.cipher.key=...} or {@code --eventflow.cipher.keys.<id>=...}.
  */
 @Component
 class SecretMasking implements SanitizingFunction {
 
-    private final String cipherKey;
+    private final List<String> cipherKeys;
 
     SecretMasking(EventflowProperties properties) {
-        this.cipherKey = properties.cipher().key().trim();
+        this.cipherKeys = Stream.concat(Stream.of(properties.cipher().key()), properties.cipher().keys().values().stream())
+                .map(String::trim).filter(key -> !key.isEmpty()).toList();
     }
 
     @Override
@@ -31,6 +34,6 @@ class SecretMasking implements SanitizingFunction {
     public Predicate<SanitizableData> filter() {
         SanitizingFunction likelySensitive = SanitizingFunction.sanitizeValue().ifLikelySensitive();
         return data -> likelySensitive.filter().test(data)
-                || (!cipherKey.isEmpty() && data.getValue() != null && data.getValue().toString().contains(cipherKey));
+                || (data.getValue() != null && cipherKeys.stream().anyMatch(data.getValue().toString()::contains));
     }
 }

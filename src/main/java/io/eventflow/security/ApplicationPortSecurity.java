@@ -45,7 +45,7 @@ public class ApplicationPortSecurity {
             + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             + "frame-ancestors 'none'";
     // Other than the management port's XSRF-TOKEN: a browser shares cookies between the ports of one host.
-    private static final String CSRF_COOKIE = "EVENTFLOW-XSRF";
+    static final String CSRF_COOKIE = "EVENTFLOW-XSRF";
     private static final String[] OPEN = {"/login.html", "/login.js", "/style.css", "/error", "/api/docs",
             "/api/openapi.json", "/api-docs.html", "/api-docs.js", "/webjars/**"};
 
@@ -83,9 +83,7 @@ public class ApplicationPortSecurity {
                                 "this login or token may not read this; a token needs scope " + READ_SCOPE).writeTo(response)));
         CsrfTokenRequestAttributeHandler plainToken = new CsrfTokenRequestAttributeHandler();
         plainToken.setCsrfRequestAttributeName(null); // load the token on every request, so the login page finds the cookie
-        CookieCsrfTokenRepository cookie = CookieCsrfTokenRepository.withHttpOnlyFalse();
-        cookie.setCookieName(CSRF_COOKIE);
-        http.csrf(csrf -> csrf.csrfTokenRepository(cookie).csrfTokenRequestHandler(plainToken));
+        http.csrf(csrf -> csrf.csrfTokenRepository(csrfTokens()).csrfTokenRequestHandler(plainToken));
         if (!settings.users().isEmpty()) {
             http.userDetailsService(users())
                     .formLogin(form -> form.loginPage("/login.html").loginProcessingUrl("/login")
@@ -97,6 +95,13 @@ public class ApplicationPortSecurity {
             http.oauth2ResourceServer(server -> server.jwt(Customizer.withDefaults())
                     .authenticationEntryPoint(this::loginRequired));
         }
+    }
+
+    /** The CSRF tokens of this port, in cookie {@value #CSRF_COOKIE} (the page's script sends it back as X-XSRF-TOKEN). */
+    static CookieCsrfTokenRepository csrfTokens() {
+        CookieCsrfTokenRepository cookie = CookieCsrfTokenRepository.withHttpOnlyFalse();
+        cookie.setCookieName(CSRF_COOKIE);
+        return cookie;
     }
 
     /** A login of a user, or a token meant for reading (scope {@value #READ_SCOPE}). */

@@ -19,6 +19,7 @@ import org.springframework.test.context.TestPropertySource;
 @TestPropertySource(properties = {
         "eventflow.data-dir=target/test-data/ops-secret-masking",
         "eventflow.cipher.key=" + SecretMaskingTest.KEY,
+        "eventflow.cipher.keys.next=" + SecretMaskingTest.NEXT_KEY,
         "management.server.port=0",
         "management.endpoints.web.exposure.include=health,env,configprops",
         "management.endpoint.env.show-values=always",
@@ -27,6 +28,8 @@ import org.springframework.test.context.TestPropertySource;
 class SecretMaskingTest extends EventflowIntegrationTest {
 
     static final String KEY = "a2V5LW9mLXRoZS1zZWNyZXQtbWFza2luZy10ZXN0LS0=";
+    /** A second key, by id, as a rotation adds it: masked as well. */
+    static final String NEXT_KEY = "bmV4dC1rZXktb2YtdGhlLW1hc2tpbmctdGVzdC0tLS0=";
 
     @LocalManagementPort
     int managementPort;
@@ -37,8 +40,10 @@ class SecretMaskingTest extends EventflowIntegrationTest {
 
         assertThat(env.statusCode()).isEqualTo(200);
         // Values are shown (the test would prove nothing otherwise), the key's is not.
-        assertThat(env.body()).contains("ops-secret-masking").contains("eventflow.cipher.key").doesNotContain(KEY);
+        assertThat(env.body()).contains("ops-secret-masking").contains("eventflow.cipher.key").doesNotContain(KEY)
+                .contains("eventflow.cipher.keys.next").doesNotContain(NEXT_KEY);
         assertThat(ManagementClient.on(managementPort).get("/actuator/env/eventflow.cipher.key").body()).doesNotContain(KEY);
+        assertThat(ManagementClient.on(managementPort).get("/actuator/env/eventflow.cipher.keys.next").body()).doesNotContain(NEXT_KEY);
     }
 
     @Test
@@ -46,6 +51,6 @@ class SecretMaskingTest extends EventflowIntegrationTest {
         HttpResponse<String> configprops = ManagementClient.on(managementPort).get("/actuator/configprops");
 
         assertThat(configprops.statusCode()).isEqualTo(200);
-        assertThat(configprops.body()).contains("ops-secret-masking").contains("\"cipher\"").doesNotContain(KEY);
+        assertThat(configprops.body()).contains("ops-secret-masking").contains("\"cipher\"").doesNotContain(KEY).doesNotContain(NEXT_KEY);
     }
 }

@@ -117,6 +117,123 @@ class SecretCipherTest {
 
     @Test
     void refusesAKeyOfTheWrongSize() {
-        assertThatThrownBy(() -> new SecretCipher(new byte[16])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SecretCipher(new byte[16])).isInstanceOf(StartRefusedException.class)
+                .hasMessageContaining("16 bytes");
+    }
+
+    private static final String OLD = Base64.getEncoder().encodeToString(key(1));
+    private static final String NEW = Base64.getEncoder().encodeToString(key(2));
+
+    @Test
+    void theKeyOfEventflowCipherKeySealsWithTheIdDefault() {
+        SecretCipher only = new SecretCipher(properties(Map.of("eventflow.cipher.key", OLD)));
+
+        assertThat(only.sealingKeyId()).isEqualTo("default");
+        assertThat(only.decrypt("default", only.encrypt("glacier"))).isEqualTo("glacier");
+    }
+
+    @Test
+    void aValueWithoutKeyIdOpensWithTheDefaultKeyAfterANewKeySeals() {
+        // Sealed by an Eventflow before key ids: its message carries no secretKeyId.
+        String legacy = new SecretCipher(key(1)).encrypt("glacier");
+        SecretCipher rotated = new SecretCipher(properties(Map.of("eventflow.cipher.key", OLD,
+                "eventflow.cipher.keys.2026-12", NEW, "eventflow.cipher.sealing-key-id", "2026-12")));
+
+        assertThat(rotated.decrypt(null, legacy)).isEqualTo("glacier");
+    }
+
+    @Test
+    void everyStepOfARotationOpensWhatTheStepBeforeSealed() {
+        SecretCipher before = new SecretCipher(properties(Map.of("eventflow.cipher.key", OLD)));
+        SecretCipher added = new SecretCipher(properties(Map.of("eventflow.cipher.key", OLD, "eventflow.cipher.keys.k2", NEW)));
+        SecretCipher switched = new SecretCipher(properties(Map.of("eventflow.cipher.key", OLD, "eventflow.cipher.keys.k2", NEW,
+                "eventflow.cipher.sealing-key-id", "k2")));
+        SecretCipher removed = new SecretCipher(properties(Map.of("eventflow.cipher.keys.k2", NEW)));
+
+        assertThat(added.sealingKeyId()).as("adding a key does not seal with it yet").isEqualTo("default");
+        // Step 2 runs beside processes still at step 1, and the reverse: each opens what the other sealed.
+        assertThat(added.decrypt(switched.sealingKeyId(), switched.encrypt("fig"))).isEqualTo("fig");
+        assertThat(switched.decrypt(added.sealingKeyId(), added.encrypt("fig"))).isEqualTo("fig");
+        assertThat(added.decrypt(before.sealingKeyId(), before.encrypt("fig"))).isEqualTo("fig");
+        assertThat(removed.sealingKeyId()).isEqualTo("k2");
+        assertThat(removed.decrypt("k2", switched.encrypt("fig"))).isEqualTo("fig");
+    }
+
+    @Test
+    void aValueSealedWithAKeyNoLongerConfiguredIsPoisonNamingTheKeyId() {
+        String sealed = new SecretCipher(properties(Map.of("eventflow.cipher.keys.k1", OLD))).encrypt("glacier");
+        SecretCipher removed = new SecretCipher(properties(Map.of("eventflow.cipher.keys.k2", NEW)));
+
+        assertThatThrownBy(() -> removed.decrypt("k1", sealed)).isInstanceOf(PoisonMessageException.class)
+                .hasMessage("secretValue is sealed with cipher key 'k1', which this process does not have (it has [k2])");
+        assertThatThrownBy(() -> removed.decrypt(null, sealed)).isInstanceOf(PoisonMessageException.class)
+                .hasMessageContaining("cipher key 'default'");
+    }
+
+    @Test
+    void aSealingKeyIdWithoutItsKeyRefusesTheStart() {
+        assertThatThrownBy(() -> new SecretCipher(properties(Map.of("eventflow.cipher.key", OLD, "eventflow.cipher.sealing-key-id", "k2"))))
+                .isInstanceOf(StartRefusedException.class).hasMessageContaining("'k2'")
+                .satisfies(refusal -> assertThat(((StartRefusedException) refusal).action()).contains("eventflow.cipher.keys.k2"));
+    }
+
+    @Test
+    void severalKeysWithoutDefaultOrSealingKeyIdRefuseTheStart() {
+        assertThatThrownBy(() -> new SecretCipher(properties(Map.of("eventflow.cipher.keys.k1", OLD, "eventflow.cipher.keys.k2", NEW))))
+                .isInstanceOf(StartRefusedException.class)
+                .satisfies(refusal -> assertThat(((StartRefusedException) refusal).action()).contains("eventflow.cipher.sealing-key-id"));
+    }
+
+    @Test
+    void aKeyIdThatIsNotOneRefusesTheStart() {
+        assertThatThrownBy(() -> new SecretCipher(Map.of("K 1", key(1)), null)).isInstanceOf(StartRefusedException.class)
+                .hasMessageContaining("'K 1'");
+    }
+
+    @Test
+    void twoDifferentDefaultKeysRefuseTheStart() {
+        assertThatThrownBy(() -> new SecretCipher(properties(Map.of("eventflow.cipher.key", OLD, "eventflow.cipher.keys.default", NEW))))
+                .isInstanceOf(StartRefusedException.class).hasMessageContaining("default");
+    }
+
+    @Test
+    void explicitKeysOutsideTheZeroInstallModeNeedNoGeneratedKey(@TempDir Path dir) {
+        EventflowProperties properties = properties(Map.of("eventflow.embedded", "false", "eventflow.cipher.keys.k2", NEW,
+                "eventflow.cipher.key-file", dir.resolve("cipher.key").toString()));
+
+        assertThat(new SecretCipher(properties).keyIds()).containsExactly("k2");
+        assertThat(dir.resolve("cipher.key")).doesNotExist();
+    }
+
+    @Test
+    void aGeneratedKeyStaysTheDefaultKeyWhenANewKeyIsAdded(@TempDir Path dir) {
+        Map<String, String> zeroInstall = Map.of("eventflow.cipher.key-file", dir.resolve("cipher.key").toString());
+        String sealed = new SecretCipher(properties(zeroInstall)).encrypt("glacier");
+        Map<String, String> rotated = new java.util.HashMap<>(zeroInstall);
+        rotated.put("eventflow.cipher.keys.k2", NEW);
+        rotated.put("eventflow.cipher.sealing-key-id", "k2");
+
+        SecretCipher cipher = new SecretCipher(properties(rotated));
+
+        assertThat(cipher.keyIds()).containsExactly("default", "k2");
+        assertThat(cipher.decrypt(null, sealed)).isEqualTo("glacier");
+    }
+
+    @Test
+    void keysComeFromFilesNamedForTheirSetting(@TempDir Path dir) throws Exception {
+        // As EVENTFLOW_SECRETS_DIR holds them (application.yml imports it as a configtree), one file per key.
+        Files.writeString(dir.resolve("eventflow.cipher.keys.2026-12"), NEW + "\n");
+        Files.writeString(dir.resolve("eventflow.cipher.sealing-key-id"), "2026-12\n");
+        Files.writeString(dir.resolve("eventflow.cipher.key"), OLD + "\n");
+        org.springframework.core.env.PropertySource<?> files = new org.springframework.boot.env.ConfigTreePropertySource("secrets", dir,
+                org.springframework.boot.env.ConfigTreePropertySource.Option.AUTO_TRIM_TRAILING_NEW_LINE);
+        EventflowProperties properties = new Binder(org.springframework.boot.context.properties.source.ConfigurationPropertySources
+                .from(files)).bindOrCreate("eventflow", EventflowProperties.class);
+
+        SecretCipher cipher = new SecretCipher(properties);
+
+        assertThat(cipher.keyIds()).containsExactly("2026-12", "default");
+        assertThat(cipher.sealingKeyId()).isEqualTo("2026-12");
+        assertThat(new SecretCipher(key(2)).decrypt(cipher.encrypt("glacier"))).isEqualTo("glacier");
     }
 }

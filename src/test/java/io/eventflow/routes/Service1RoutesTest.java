@@ -92,7 +92,8 @@ class Service1RoutesTest {
         assertThat(republished).allSatisfy(event -> {
             assertThat(event.get("eventType").asText()).isEqualTo("activeEvent");
             assertThat(event.has("create_date")).isTrue();
-            assertThat(cipher.decrypt(event.get("secretValue").asText())).matches("[a-z]+");
+            assertThat(cipher.decrypt(event.get("secretKeyId").asText(), event.get("secretValue").asText())).matches("[a-z]+");
+            assertThat(event.get("secretKeyId").asText()).as("the id of the key that sealed it").isEqualTo(cipher.sealingKeyId());
         });
         assertThat(channel.acked).containsExactlyInAnyOrder(1L, 2L);
     }

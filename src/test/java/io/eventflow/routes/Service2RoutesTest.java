@@ -91,6 +91,25 @@ class Service2RoutesTest {
         assertThat(channel.acked).containsExactlyInAnyOrder(1L, 2L);
     }
 
+    @Test
+    void aMessageSealedWithAKeyNoLongerConfiguredIsDeadLetteredNamingTheKeyId() throws Exception {
+        MockEndpoint deadLetters = camel.getEndpoint("mock:topic3.dlq", MockEndpoint.class);
+        deadLetters.expectedMessageCount(1);
+        inserts.expectedMessageCount(1);
+        String sealed = QueueMessages.event("activeEvent", UUID.randomUUID(), cipher.encrypt("plum"));
+        // As a process sealed it before its key 'retired' was removed from every process.
+        String retired = sealed.substring(0, sealed.length() - 1) + ",\"secretKeyId\":\"retired\"}";
+
+        deliver(retired, 1);
+        deliver(QueueMessages.event("activeEvent", UUID.randomUUID(), cipher.encrypt("fig")), 2);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> channel.acked.size() == 2);
+        MockEndpoint.assertIsSatisfied(camel);
+        assertThat(deadLetters.getExchanges().get(0).getMessage().getHeader(DeadLetters.REASON, String.class))
+                .isEqualTo("secretValue is sealed with cipher key 'retired', which this process does not have (it has [default])");
+        assertThat((String[]) inserts.getExchanges().get(0).getMessage().getBody(Map.class).get("secretWord")).containsExactly("fig");
+    }
+
     private void deliver(String body, long tag) {
         RouteFiles.deliver(broker, "direct:topic3", "topic3", body, channel.channel, tag);
     }

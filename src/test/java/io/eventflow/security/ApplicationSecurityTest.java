@@ -46,6 +46,8 @@ import static org.awaitility.Awaitility.await;
         "eventflow.security.users.reader.password=" + ApplicationSecurityTest.PASSWORD_HASH,
         "eventflow.security.users.auditor.password=" + ApplicationSecurityTest.PASSWORD_HASH,
         "eventflow.security.users.auditor.roles=secrets",
+        "eventflow.security.users.poster.password=" + ApplicationSecurityTest.PASSWORD_HASH,
+        "eventflow.security.users.poster.roles=writer",
         "spring.security.oauth2.resourceserver.jwt.issuer-uri=" + TestTokens.ISSUER})
 class ApplicationSecurityTest extends EventflowIntegrationTest {
 
@@ -185,6 +187,73 @@ class ApplicationSecurityTest extends EventflowIntegrationTest {
             assertThat(answer.headers().firstValue("Referrer-Policy")).as(path).hasValue("no-referrer");
             assertThat(answer.headers().firstValue("Access-Control-Allow-Origin")).as(path).isEmpty();
         }
+    }
+
+    @Test
+    void theSimulatorPostsWithTheSessionOfALoginWithRoleWriterAndItsCsrfTokenOnly() throws Exception {
+        String[] poster = loggedIn("poster");
+        String[] reader = loggedIn("reader");
+        String simulated = "{\"eventType\":\"passiveEvent\",\"count\":4}";
+
+        HttpResponse<String> withoutToken = send("/api/events", simulated, Map.of("Cookie", poster[0]));
+        HttpResponse<String> wrongToken = send("/api/events", simulated, Map.of("Cookie", poster[0], "X-XSRF-TOKEN", "forged"));
+        HttpResponse<String> notAWriter = send("/api/events", simulated, Map.of("Cookie", reader[0], "X-XSRF-TOKEN", reader[1]));
+        assertThat(withoutToken.statusCode()).isEqualTo(403);
+        assertThat(wrongToken.statusCode()).isEqualTo(403);
+        assertThat(withoutToken.body()).contains("X-XSRF-TOKEN");
+        assertThat(notAWriter.statusCode()).isEqualTo(403);
+        assertThat(json.readTree(notAWriter.body()).get("detail").asText()).contains("reader").contains("role writer");
+
+        HttpResponse<String> accepted = send("/api/events", simulated, Map.of("Cookie", poster[0], "X-XSRF-TOKEN", poster[1]));
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String batchId = json.readTree(accepted.body()).get("batchId").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+                "SELECT count(*) FROM topic1 WHERE batch_id = CAST(? AS uuid)", Long.class, batchId) == 4);
+        assertThat(rows("topic1")).as("the refused posts published nothing").isEqualTo(4);
+    }
+
+    /** A form login of {@code user}: the Cookie header of its session and CSRF cookie, and its CSRF token. */
+    private String[] loggedIn(String user) throws Exception {
+        String loginToken = cookie(get("/login.html", Map.of("Accept", "text/html")), "EVENTFLOW-XSRF");
+        HttpResponse<String> login = client.send(form("/login", "username=" + user + "&password="
+                + URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8) + "&_csrf=" + loginToken, "EVENTFLOW-XSRF=" + loginToken),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(302);
+        String session = "JSESSIONID=" + cookie(login, "JSESSIONID");
+        // The login replaced the token; the page loaded after it carries the session's new one, as a browser gets it.
+        String token = cookie(get("/", Map.of("Cookie", session)), "EVENTFLOW-XSRF");
+        return new String[] {session + "; EVENTFLOW-XSRF=" + token, token};
+    }
+
+    @Test
+    void theIngestsOwnAnswersCarryTheSameHardeningHeaders() throws Exception {
+        // The ingest skips the security chain that writes these on every other answer (api/ApiGate).
+        Map<String, HttpResponse<String>> answers = Map.of(
+                "accepted", post(Map.of("X-API-Key", KEY)),
+                "no credentials", post(Map.of()),
+                "bad input", send("/api/events", "{\"eventType\":\"nope\"}", Map.of("X-API-Key", KEY)),
+                "too large", send("/events", "{\"eventType\":\"passiveEvent\",\"pad\":\"" + "x".repeat(20_000) + "\"}",
+                        Map.of("X-API-Key", KEY)));
+        assertThat(answers.get("accepted").statusCode()).isEqualTo(202);
+        assertThat(answers.get("no credentials").statusCode()).isEqualTo(401);
+        assertThat(answers.get("bad input").statusCode()).isEqualTo(400);
+        assertThat(answers.get("too large").statusCode()).isEqualTo(413);
+        answers.forEach((what, answer) -> {
+            assertThat(answer.headers().firstValue("Content-Security-Policy")).as(what).hasValue(ApplicationPortSecurity.CONTENT_SECURITY_POLICY);
+            assertThat(answer.headers().firstValue("X-Content-Type-Options")).as(what).hasValue("nosniff");
+            assertThat(answer.headers().firstValue("Referrer-Policy")).as(what).hasValue("no-referrer");
+            assertThat(answer.headers().firstValue("X-Frame-Options")).as(what).hasValue("DENY");
+            assertThat(answer.headers().allValues("Content-Security-Policy")).as(what + ": written once").hasSize(1);
+        });
+        assertThat(get("/api/metrics", basic("auditor", PASSWORD)).headers().allValues("X-Content-Type-Options"))
+                .as("an answer of the security chain: written once").containsExactly("nosniff");
+    }
+
+    private HttpResponse<String> send(String path, String body, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(Map<String, String> headers) throws IOException, InterruptedException {

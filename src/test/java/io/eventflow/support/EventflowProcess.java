@@ -30,6 +30,8 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
     public static final boolean EMBEDDED = !"false".equals(System.getProperty("eventflow.embedded"));
     /** The key of application-test.yml: test-only, never a default. */
     public static final String TEST_CIPHER_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0=";
+    /** How long a start may take; -Deventflow.test.ready-seconds=N on a machine loaded far beyond its cores. */
+    private static final Duration READY_PATIENCE = Duration.ofSeconds(Long.getLong("eventflow.test.ready-seconds", 180));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String name;
@@ -81,8 +83,20 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
     private static List<String> inTheBuildsMode(List<String> args) {
         List<String> all = new ArrayList<>(List.of(
                 "--eventflow.embedded=" + EMBEDDED,
-                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/eventflow_test",
-                "--eventflow.cipher.key=" + TEST_CIPHER_KEY));
+                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/eventflow_test"));
+        all.addAll(withTestCipherKeyUnlessGiven(args));
+        return all;
+    }
+
+    /**
+     * {@code args} after {@code --eventflow.cipher.key=}{@link #TEST_CIPHER_KEY} unless they give that setting themselves
+     * (a second occurrence would not replace the first: Spring joins repeated arguments with a comma).
+     */
+    public static List<String> withTestCipherKeyUnlessGiven(List<String> args) {
+        List<String> all = new ArrayList<>();
+        if (args.stream().noneMatch(arg -> arg.startsWith("--eventflow.cipher.key="))) {
+            all.add("--eventflow.cipher.key=" + TEST_CIPHER_KEY);
+        }
         all.addAll(args);
         return all;
     }
@@ -94,7 +108,7 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
 
     /** Ready: readiness UP on the management port (every route it runs started), failing at once if the process exits. */
     public EventflowProcess awaitReady() {
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        await().atMost(READY_PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
             assertThat(process.isAlive()).as(name + " exited; see " + logFile).isTrue();
             return status(managementPort, "/actuator/health/readiness") == 200;
         });

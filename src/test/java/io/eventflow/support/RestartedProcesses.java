@@ -64,8 +64,8 @@ public final class RestartedProcesses implements AutoCloseable, TestDatabase {
             process = EventflowProcess.start(Path.of(".").toAbsolutePath(), logFile, args);
         } else {
             args.addAll(List.of("--eventflow.embedded=false", "--spring.rabbitmq.virtual-host=" + vhost.name(),
-                    "--spring.datasource.url=" + database.url(), "--eventflow.cipher.key=" + EventflowProcess.TEST_CIPHER_KEY));
-            args.addAll(extraArgs);
+                    "--spring.datasource.url=" + database.url()));
+            args.addAll(EventflowProcess.withTestCipherKeyUnlessGiven(extraArgs));
             process = EventflowProcess.launch(name, args);
         }
         started.add(process);
