@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.eventflow.config.EventflowProperties;
 import io.eventflow.tracing.MessageTracing;
 import io.micrometer.tracing.Span;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
@@ -332,8 +333,16 @@ public class ConfirmedPublisher implements DisposableBean {
 
     /**
      * Publishes all of them and fails unless the broker confirmed every one: for a consumer, whose batch is then
-     * retried (the republished copies are harmless, the insert ignores them).
+     * retried (the republished copies are harmless, the insert ignores them). With tracing on, the publish is a child
+     * of the route's span.
      */
+    public void publishAll(String queue, List<byte[]> bodies, Exchange exchange) {
+        try (MessageTracing.Scope span = tracing.inCamelSpan(exchange)) {
+            publishAll(queue, bodies);
+        }
+    }
+
+    /** Like {@link #publishAll(String, List, Exchange)}, outside a route. */
     public void publishAll(String queue, List<byte[]> bodies) {
         Outcome outcome = publish(queue, bodies, CONSUMER_CONFIRM_TIMEOUT_MS);
         if (outcome.confirmed() < bodies.size()) {

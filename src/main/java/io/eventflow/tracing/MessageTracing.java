@@ -1,20 +1,18 @@
 package io.eventflow.tracing;
 
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
-import io.eventflow.processing.Delivery;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
-import io.micrometer.tracing.otel.bridge.OtelSpan;
 import io.micrometer.tracing.propagation.Propagator;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import org.apache.camel.Exchange;
+import org.apache.camel.tracing.ActiveSpanManager;
+import org.apache.camel.tracing.SpanAdapter;
 import org.springframework.amqp.core.Message;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -23,9 +21,8 @@ import org.springframework.stereotype.Component;
 /**
  * The W3C trace context of event messages, where Camel's own tracing (camel-observation) cannot see it: Eventflow
  * publishes with its own {@code ConfirmedPublisher} and consumes in batches. A publish is one producer span whose
- * context every message of it carries in its {@code traceparent} header; a consumer batch is Camel's span of its store
- * route (its INSERT, Camel's {@code sql} span, a child of it), with a link to each distinct producer span of its
- * messages: a batch has many parents, which OpenTelemetry models as links, not as parent and child.
+ * context every message of it carries in its {@code traceparent} header, and each stored row keeps that trace id. A
+ * consumer batch is Camel's span of its store route (its INSERT, Camel's {@code sql} span, a child of it).
  * <p>
  * With tracing off (the default: no {@code management.otlp.tracing.endpoint}, see {@link TracingSettings}) Spring
  * Boot's tracer is the no-op one and every method here returns at its first line.
@@ -52,7 +49,6 @@ public class MessageTracing {
 
     private final Tracer tracer;
     private final Propagator propagator;
-
     @Autowired
     public MessageTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
         this(tracer.getIfAvailable(), propagator.getIfAvailable());
@@ -66,6 +62,38 @@ public class MessageTracing {
 
     public boolean enabled() {
         return tracer != null;
+    }
+
+    /**
+     * Makes Camel's span of the exchange's current route the thread's current span until closed, so what a step
+     * publishes or links belongs to it; nothing to close when tracing is off or Camel has no span for it.
+     */
+    public Scope inCamelSpan(Exchange exchange) {
+        if (tracer == null || exchange == null) {
+            return Scope.NONE;
+        }
+        SpanAdapter span = ActiveSpanManager.getSpan(exchange);
+        if (span == null) {
+            return Scope.NONE;
+        }
+        AutoCloseable scope = span.makeCurrent();
+        return () -> {
+            try {
+                scope.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    /** A scope that closes without an exception to handle. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+
+        Scope NONE = () -> { };
+
+        @Override
+        void close();
     }
 
     /**
@@ -100,36 +128,6 @@ public class MessageTracing {
                 span.error(new IllegalStateException(failure));
             }
             span.end();
-        }
-    }
-
-    /**
-     * A store route's step: links the batch's span, Camel's span of the route, to the producer span of each of its
-     * messages, and names the batch's size and queue on it.
-     */
-    @SuppressWarnings("unchecked")
-    public void linkProducers(Exchange exchange) {
-        if (tracer == null) {
-            return;
-        }
-        // Camel's tracing made its span of this route current on this thread.
-        Span batch = tracer.currentSpan();
-        if (batch == null) {
-            return;
-        }
-        List<Delivery> deliveries = exchange.getProperty("deliveries", List.class);
-        Set<SpanContext> producers = new LinkedHashSet<>();
-        for (Delivery delivery : deliveries) {
-            SpanContext producer = producer(delivery.traceparent());
-            if (producer.isValid()) {
-                producers.add(producer);
-            }
-        }
-        io.opentelemetry.api.trace.Span otel = OtelSpan.toOtel(batch);
-        producers.forEach(otel::addLink);
-        batch.tag("messaging.batch.message_count", deliveries.size());
-        if (!deliveries.isEmpty()) {
-            batch.tag("messaging.destination.name", String.valueOf(deliveries.get(0).routingKey()));
         }
     }
 

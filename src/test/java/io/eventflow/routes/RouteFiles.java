@@ -27,7 +27,6 @@ import io.eventflow.processing.SecretEnricher;
 import io.eventflow.processing.SecretWords;
 import io.eventflow.processing.TransientFault;
 import io.eventflow.support.NoHttpServer;
-import io.eventflow.tracing.MessageTracing;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
@@ -90,7 +89,6 @@ final class RouteFiles {
         camel.getRegistry().bind("eventReader", new EventReader());
         camel.getRegistry().bind("processingClock", new ProcessingClock());
         camel.getRegistry().bind("eventColumns", new EventColumns());
-        camel.getRegistry().bind("messageTracing", MessageTracing.OFF);
         camel.getRegistry().bind("secretEnricher", new SecretEnricher(new SecretWords(properties(Map.of())), cipher()));
         camel.getRegistry().bind("confirmedPublisher", broker);
         camel.getRegistry().bind("deadLetters", new DeadLetters(broker));
