@@ -308,6 +308,19 @@ function problemMessage(error) {
     : 'The API is unreachable; nothing was sent.';
 }
 
+// A trace id, a link to the tracing backend when eventflow.dashboard.trace-url is set (the API gives traceUrl).
+function traceLink(traced) {
+  const id = document.createElement(traced.traceUrl ? 'a' : 'code');
+  id.className = 'trace-id';
+  id.textContent = traced.traceId;
+  if (traced.traceUrl) {
+    id.href = traced.traceUrl;
+    id.target = '_blank';
+    id.rel = 'noopener';
+  }
+  return id;
+}
+
 async function lookup(eventId) {
   const form = $('#lookup');
   form.eventId.value = eventId;
@@ -323,10 +336,17 @@ async function lookup(eventId) {
       const item = document.createElement('li');
       item.textContent = `${stage.topic} by ${stage.route} at ${time(stage.processedDate)}, ${ms(stage.totalTimeMs)} after creation`
         + (stage.secretWord ? `, secret word ${secretWord(stage)}` : '');
+      if (stage.traceId) {
+        item.append(', trace ', traceLink(stage));
+      }
       stages.append(item);
     }
     const summary = document.createElement('span');
-    summary.textContent = `${trace.eventType} created ${time(trace.createDate)}, batch ${trace.batchId}:`;
+    summary.textContent = `${trace.eventType} created ${time(trace.createDate)}, batch ${trace.batchId}`;
+    if (trace.traceId) {
+      summary.append(', trace ', traceLink(trace));
+    }
+    summary.append(':');
     showResult(result, true, [summary, stages]);
   } catch (error) {
     showResult(result, false, error instanceof ApiProblem ? `${error.problem.title}: ${error.problem.detail}` : problemMessage(error));

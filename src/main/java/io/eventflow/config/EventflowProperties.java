@@ -174,6 +174,8 @@ public record EventflowProperties(
      * depths may be before the broker is asked again. The stream serves at most {@code streamMaxListeners} pages and
      * drops one whose write has not finished within {@code streamSendTimeout} (it stopped reading). The dashboard
      * reads on a pool of its own, {@code dbPoolSize} connections whose statements are cancelled after {@code queryTimeout}.
+     * {@code traceUrl}, when set, is a template such as {@code http://jaeger:16686/trace/{traceId}}: an event's trace
+     * links to its trace in the tracing backend (io.eventflow.tracing).
      */
     public record Dashboard(
             @DefaultValue("5s") Duration refreshInterval,
@@ -185,7 +187,8 @@ public record EventflowProperties(
             @DefaultValue("50") int streamMaxListeners,
             @DefaultValue("5s") Duration streamSendTimeout,
             @DefaultValue("2") int dbPoolSize,
-            @DefaultValue("10s") Duration queryTimeout) {
+            @DefaultValue("10s") Duration queryTimeout,
+            String traceUrl) {
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import io.eventflow.api.ProblemException;
+import io.eventflow.config.EventflowProperties;
 import io.eventflow.pipeline.Topic;
 import io.eventflow.security.ReaderAccess;
 import org.apache.camel.Exchange;
@@ -36,15 +37,17 @@ public class EventLookup {
     private static final Map<Topic, String> RECENT = recentQueries();
 
     private static final String TRACE = "SELECT * FROM (" + Arrays.stream(Topic.values())
-            .map(t -> "SELECT '" + t.table() + "' AS topic, event_type, batch_id, create_date, processed_date, total_time_ms, "
+            .map(t -> "SELECT '" + t.table() + "' AS topic, event_type, batch_id, create_date, processed_date, total_time_ms, trace_id, "
                     + (t.hasSecretWord() ? "secret_word" : "NULL::text AS secret_word")
                     + " FROM " + t.table() + " WHERE event_id = ?")
             .collect(Collectors.joining(" UNION ALL ")) + ") stages ORDER BY processed_date";
 
     private final JdbcTemplate jdbc;
+    private final String traceUrl;
 
-    public EventLookup(@Qualifier(DashboardDatabase.QUALIFIER) JdbcTemplate jdbc) {
+    public EventLookup(@Qualifier(DashboardDatabase.QUALIFIER) JdbcTemplate jdbc, EventflowProperties properties) {
         this.jdbc = jdbc;
+        this.traceUrl = properties.dashboard().traceUrl();
     }
 
     public RecentEvents recent(@Header("topic") String topic, @Header("limit") String limit, Exchange exchange) {
@@ -69,16 +72,22 @@ public class EventLookup {
         List<EventTrace.Stage> stages = DatabaseAccess.query(() -> jdbc.query(TRACE, (rs, i) -> {
             Topic table = EventTable.require(rs.getString("topic"));
             Stored stored = stored(rs, table, secrets);
+            String traceId = rs.getString("trace_id");
             return new EventTrace.Stage(table.table(), table.route(), stored.eventType(), stored.batchId(),
                     stored.createDate(), stored.processedDate(), stored.totalTimeMs(), stored.secretWord(),
-                    stored.secretWordHidden());
+                    stored.secretWordHidden(), traceId, traceUrl(traceId));
         }, id, id, id));
         if (stages.isEmpty()) {
             throw new ProblemException(404, "Unknown event", "no table holds event " + id + "; it may still be queued or dead-lettered");
         }
         EventTrace.Stage first = stages.get(0);
         return new EventTrace(id.toString(), first.eventType(), first.batchId(), first.createDate(),
-                stages.stream().map(EventTrace.Stage::topic).toList(), stages);
+                stages.stream().map(EventTrace.Stage::topic).toList(), stages, first.traceId(), first.traceUrl());
+    }
+
+    /** The trace in the tracing backend: {@code eventflow.dashboard.trace-url} with {@code {traceId}} filled in. */
+    private String traceUrl(String traceId) {
+        return traceId == null || traceUrl == null || traceUrl.isBlank() ? null : traceUrl.replace("{traceId}", traceId);
     }
 
     /** What every table stores of an event; {@code secretWord} is null for a table without one. */

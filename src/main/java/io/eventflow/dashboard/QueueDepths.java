@@ -10,6 +10,9 @@ import java.util.Map;
 
 import io.eventflow.config.EventflowProperties;
 import io.eventflow.pipeline.Topic;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.QueueInformation;
@@ -24,7 +27,7 @@ import org.springframework.stereotype.Component;
  * anyway, and many open pages or a polling script then cost the broker six declares per interval, not per request.
  */
 @Component
-public class QueueDepths {
+public class QueueDepths implements MeterBinder {
 
     static final List<String> QUEUES = queues();
 
@@ -39,6 +42,20 @@ public class QueueDepths {
     public QueueDepths(AmqpAdmin amqp, EventflowProperties properties) {
         this.amqp = amqp;
         this.maxAgeNanos = properties.dashboard().queueSampleMaxAge().toNanos();
+    }
+
+    /**
+     * {@code eventflow_queue_depth{queue}}: ready messages of every queue and dead-letter queue, from the same shared
+     * sample as the dashboard; no value (NaN) while the broker is unreachable or the queue is missing.
+     */
+    @Override
+    public void bindTo(MeterRegistry meters) {
+        for (String queue : QUEUES) {
+            Gauge.builder("eventflow.queue.depth", this, depths -> {
+                MetricsSnapshot.QueueDepth depth = depths.depths().depths().get(queue);
+                return depth == null || depth.messages() == null ? Double.NaN : depth.messages();
+            }).tag("queue", queue).description("messages ready in the queue").register(meters);
+        }
     }
 
     public Sample depths() {

@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.eventflow.config.EventflowProperties;
+import io.eventflow.tracing.MessageTracing;
+import io.micrometer.tracing.Span;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
@@ -64,6 +67,7 @@ public class ConfirmedPublisher implements DisposableBean {
     private final AtomicLong queued = new AtomicLong();
     private final List<Thread> senders = new ArrayList<>();
     private final int channels;
+    private MessageTracing tracing = MessageTracing.OFF;
     private volatile boolean stopped;
 
     @Autowired
@@ -80,6 +84,12 @@ public class ConfirmedPublisher implements DisposableBean {
         this.template = new RabbitTemplate(connectionFactory);
         this.template.setMandatory(true);
         this.channels = channels;
+    }
+
+    /** Each publish a producer span whose context its messages carry (io.eventflow.tracing), when tracing is on. */
+    @Autowired(required = false)
+    public void setTracing(MessageTracing tracing) {
+        this.tracing = tracing;
     }
 
     /**
@@ -144,9 +154,12 @@ public class ConfirmedPublisher implements DisposableBean {
                     + OUTBOX_MAX_MESSAGES + "; none of these was sent");
         }
         startSenders();
+        Span span = tracing.publishing(queue, messages);
         Batch batch = new Batch(queue, messages, sequence);
         outbox.add(batch);
-        return await(batch, deadline);
+        Outcome outcome = await(batch, deadline);
+        tracing.published(span, outcome.confirmed(), outcome.failure());
+        return outcome;
     }
 
     private synchronized void startSenders() {
@@ -320,8 +333,16 @@ public class ConfirmedPublisher implements DisposableBean {
 
     /**
      * Publishes all of them and fails unless the broker confirmed every one: for a consumer, whose batch is then
-     * retried (the republished copies are harmless, the insert ignores them).
+     * retried (the republished copies are harmless, the insert ignores them). With tracing on, the publish is a child
+     * of the route's span.
      */
+    public void publishAll(String queue, List<byte[]> bodies, Exchange exchange) {
+        try (MessageTracing.Scope span = tracing.inCamelSpan(exchange)) {
+            publishAll(queue, bodies);
+        }
+    }
+
+    /** Like {@link #publishAll(String, List, Exchange)}, outside a route. */
     public void publishAll(String queue, List<byte[]> bodies) {
         Outcome outcome = publish(queue, bodies, CONSUMER_CONFIRM_TIMEOUT_MS);
         if (outcome.confirmed() < bodies.size()) {

@@ -8,10 +8,12 @@ import io.eventflow.api.ApiHttpEngine;
 import io.eventflow.api.ProblemException;
 import io.eventflow.config.EventflowProperties;
 import io.eventflow.infra.ConfirmedPublisher;
+import io.eventflow.tracing.MessageTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,6 +32,7 @@ public class EventPublisher implements Processor {
     private final long requestTimeoutMs;
     private final Counter busyInFlight;
     private final Counter busyDeadline;
+    private MessageTracing tracing = MessageTracing.OFF;
 
     public EventPublisher(ConfirmedPublisher broker, EventflowProperties properties, MeterRegistry meters) {
         this.broker = broker;
@@ -38,6 +41,11 @@ public class EventPublisher implements Processor {
         this.requestTimeoutMs = properties.ingest().requestTimeoutMs();
         this.busyInFlight = busyCounter(meters, "in-flight");
         this.busyDeadline = busyCounter(meters, "deadline");
+    }
+
+    @Autowired(required = false)
+    public void setTracing(MessageTracing tracing) {
+        this.tracing = tracing;
     }
 
     /** The broker's outcome for {@code messages}; throws the busy problem when they cannot be taken on now. */
@@ -71,7 +79,10 @@ public class EventPublisher implements Processor {
     public void process(Exchange exchange) {
         @SuppressWarnings("unchecked")
         List<byte[]> messages = exchange.getIn().getBody(List.class);
-        exchange.getIn().setBody(publish(exchange.getProperty("topic", String.class), messages, exchange));
+        // With tracing on, the publish is a child of the request's span.
+        try (MessageTracing.Scope span = tracing.inCamelSpan(exchange)) {
+            exchange.getIn().setBody(publish(exchange.getProperty("topic", String.class), messages, exchange));
+        }
     }
 
     /** Events waiting for their confirm right now (or for a late one), all requests together. */

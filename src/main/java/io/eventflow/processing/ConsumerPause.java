@@ -9,6 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import io.eventflow.pipeline.Topic;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -29,7 +33,7 @@ import org.springframework.stereotype.Component;
  * lasts: a batch that ends unstored must not leave its consumer paused for good.
  */
 @Component
-public class ConsumerPause implements Processor {
+public class ConsumerPause implements Processor, MeterBinder {
 
     /** Retries of one batch before its consumer pauses (0.25 + 0.5 s of backoff): a blip pauses nothing. */
     static final int RETRIES_BEFORE_PAUSE = 2;
@@ -43,6 +47,25 @@ public class ConsumerPause implements Processor {
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     // Suspending a consumer waits for its listener threads; never on a thread that stores or retries a batch.
     private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(daemonThreads());
+
+    /**
+     * {@code eventflow_consumer_paused{consumer}}: 1 while a fault (or a route reload) keeps that queue consumer
+     * paused, else 0, for each consumer route of the pipeline; alerts fire on it (deploy/prometheus).
+     */
+    @Override
+    public void bindTo(MeterRegistry meters) {
+        for (Topic topic : Topic.values()) {
+            String consumer = topic.batchRoute();
+            Gauge.builder("eventflow.consumer.paused", this, pause -> pause.isPaused(consumer) ? 1 : 0)
+                    .tag("consumer", consumer).description("1 while the queue consumer is paused by a fault or a reload")
+                    .register(meters);
+        }
+    }
+
+    /** Whether a fault or a {@link #hold} keeps this consumer paused now. */
+    public boolean isPaused(String consumer) {
+        return paused.contains(consumer) || held.contains(consumer);
+    }
 
     /** Before each retry of a transient failure: pauses the consumer of the batch's queue once it failed a few times. */
     @Override

@@ -1,10 +1,14 @@
 package io.eventflow.processing;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.infra.ConfirmedPublisher;
 import io.eventflow.pipeline.Topic;
+import io.eventflow.tracing.MessageTracing;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +30,7 @@ public class DeadLetters {
     public static final String ROUTE = "x-eventflow-route";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ConfirmedPublisher publisher;
 
@@ -51,14 +56,30 @@ public class DeadLetters {
         String dlq = delivery.routingKey() + Topic.DLQ_SUFFIX;
         ConfirmedPublisher.Outcome outcome = publisher.publishMessages(dlq, List.of(message(delivery, reason, route)),
                 ConfirmedPublisher.CONSUMER_CONFIRM_TIMEOUT_MS);
+        String event = describe(delivery);
         if (outcome.confirmed() == 1) {
             delivery.ack();
-            LOG.warn("Dead-lettered a message of {} from {}: {}", delivery.routingKey(), route, reason);
+            LOG.warn("Dead-lettered {} of {} from {}: {}", event, delivery.routingKey(), route, reason);
         } else {
             delivery.requeue();
-            LOG.warn("Could not dead-letter a message of {} from {} ({}); it went back to its queue. It failed with: {}",
-                    delivery.routingKey(), route, outcome.failure(), reason);
+            LOG.warn("Could not dead-letter {} of {} from {} ({}); it went back to its queue. It failed with: {}",
+                    event, delivery.routingKey(), route, outcome.failure(), reason);
         }
+    }
+
+    /** "event <id>" (and the trace its producer was in) when the message is one, so the log line leads to it. */
+    static String describe(Delivery delivery) {
+        String traceId = MessageTracing.traceId(delivery.traceparent());
+        String trace = traceId == null ? "" : " (trace " + traceId + ")";
+        try {
+            JsonNode eventId = JSON.readTree(delivery.body()).get("eventId");
+            if (eventId != null && eventId.isTextual()) {
+                return "event " + eventId.textValue() + trace;
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not JSON: no event id to name.
+        }
+        return "a message" + trace;
     }
 
     private static Message message(Delivery delivery, String reason, String route) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.rabbitmq.client.Channel;
+import io.eventflow.tracing.MessageTracing;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
 import org.springframework.amqp.core.Message;
@@ -15,9 +16,11 @@ import org.springframework.amqp.rabbit.connection.ChannelProxy;
 
 /**
  * One message a consumer received and has not acknowledged yet: its bytes as they arrived, the queue it was
- * published to, and the channel and delivery tag that acknowledge it.
+ * published to, the channel and delivery tag that acknowledge it, and its producer's W3C {@code traceparent} (null
+ * when it carries none: tracing off, io.eventflow.tracing).
  */
-public record Delivery(byte[] body, String contentType, String routingKey, Channel channel, long deliveryTag) {
+public record Delivery(byte[] body, String contentType, String routingKey, Channel channel, long deliveryTag,
+        String traceparent) {
 
     /**
      * A message the listener container just received on {@code channel} from its queue, as it arrived: known to the
@@ -26,7 +29,7 @@ public record Delivery(byte[] body, String contentType, String routingKey, Chann
     public static Delivery arrived(Message message, Channel channel) {
         MessageProperties properties = message.getMessageProperties();
         Delivery delivery = new Delivery(message.getBody(), properties.getContentType(), properties.getConsumerQueue(),
-                target(channel), properties.getDeliveryTag());
+                target(channel), properties.getDeliveryTag(), MessageTracing.traceparent(properties.getHeaders()));
         ChannelAcks.of(delivery.channel()).delivered(delivery.deliveryTag());
         return delivery;
     }
@@ -39,7 +42,8 @@ public record Delivery(byte[] body, String contentType, String routingKey, Chann
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.CONTENT_TYPE, String.class),
                 consumed.getMessage().getHeader(SpringRabbitMQConstants.ROUTING_KEY, String.class),
                 channel,
-                consumed.getMessage().getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class));
+                consumed.getMessage().getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class),
+                consumed.getMessage().getHeader(MessageTracing.TRACEPARENT, String.class));
         ChannelAcks.of(channel).received(delivery.deliveryTag());
         return delivery;
     }

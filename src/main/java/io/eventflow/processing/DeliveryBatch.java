@@ -1,7 +1,16 @@
 package io.eventflow.processing;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Endpoint;
@@ -11,6 +20,7 @@ import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,8 +35,19 @@ public class DeliveryBatch implements AggregationStrategy {
     public static final String DELIVERIES = "deliveries";
     /** The exchange property naming the consumer route a batch came from, which {@link ConsumerPause} pauses. */
     public static final String CONSUMER_ROUTE = "consumerRoute";
+    /** The exchange property holding the create_date of each event of the batch (EventColumns), for the stored timer. */
+    static final String CREATE_DATES = "createDates";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryBatch.class);
+
+    private final Map<String, Timer> stored = new ConcurrentHashMap<>();
+    private MeterRegistry meters;
+
+    /** {@code eventflow_event_stored_seconds{topic}}: from each event's create_date to its batch's commit. */
+    @Autowired(required = false)
+    public void setMeters(MeterRegistry meters) {
+        this.meters = meters;
+    }
 
     @Override
     @SuppressWarnings("unchecked")
@@ -42,6 +63,7 @@ public class DeliveryBatch implements AggregationStrategy {
 
     /** Acknowledges every delivery of the batch, after its rows were committed. */
     public void ack(Exchange exchange) {
+        recordStored(exchange);
         int lost = Delivery.ack(deliveries(exchange));
         if (lost > 0) {
             // Its channel closed since the delivery: the broker delivers it again and the insert ignores the copy.
@@ -70,6 +92,27 @@ public class DeliveryBatch implements AggregationStrategy {
             }
         } finally {
             ServiceHelper.stopService(producer);
+        }
+    }
+
+    /** Each event's time from created to committed, per topic, as a histogram (percentiles and alerts in Prometheus). */
+    private void recordStored(Exchange exchange) {
+        String[] created = exchange.getProperty(CREATE_DATES, String[].class);
+        List<Delivery> deliveries = deliveries(exchange);
+        if (meters == null || created == null || deliveries.isEmpty()) {
+            return;
+        }
+        Timer timer = stored.computeIfAbsent(String.valueOf(deliveries.get(0).routingKey()), topic -> Timer.builder("eventflow.event.stored")
+                .tag("topic", topic).description("time from an event's create_date to the commit of the batch that stored it")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(meters));
+        long now = System.currentTimeMillis();
+        for (String date : created) {
+            try {
+                timer.record(Math.max(0, now - Instant.parse(date).toEpochMilli()), TimeUnit.MILLISECONDS);
+            } catch (DateTimeParseException e) {
+                // A create_date PostgreSQL accepted but Instant cannot read (an offset other than Z): no sample.
+            }
         }
     }
 

@@ -1,0 +1,140 @@
+package io.eventflow.tracing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.eventflow.support.EventflowIntegrationTest;
+import io.opentelemetry.proto.trace.v1.Span;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tracing on (an OTLP endpoint set, every trace sampled), exported to a real OTLP/HTTP receiver: one request's trace
+ * context reaches the ingest's publish, service 1's batch links to it, service 2's batch links to service 1's
+ * republish, each batch's INSERT is its child, and the rows and the dashboard name the traces.
+ */
+@AutoConfigureObservability // Spring Boot tests replace the tracer with a no-op one otherwise
+@TestPropertySource(properties = {
+        "management.tracing.sampling.probability=1.0",
+        "eventflow.dashboard.trace-url=http://tracing.test/trace/{traceId}"})
+class TracingTest extends EventflowIntegrationTest {
+
+    private static final OtlpReceiver RECEIVER = receiver();
+
+    @DynamicPropertySource
+    static void otlp(DynamicPropertyRegistry properties) {
+        properties.add("management.otlp.tracing.endpoint", RECEIVER::endpoint);
+    }
+
+    @AfterAll
+    static void stopReceiver() {
+        RECEIVER.close();
+    }
+
+    @Test
+    void oneActiveEventRequestIsTracedFromIngestThroughService1ToService2() {
+        String requestTrace = HexFormat.of().formatHex(randomBytes(16));
+        String requestSpan = HexFormat.of().formatHex(randomBytes(8));
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        headers.set("traceparent", "00-" + requestTrace + "-" + requestSpan + "-01");
+
+        ResponseEntity<Map> answer = http.postForEntity("/api/events",
+                new HttpEntity<>("{\"eventType\":\"activeEvent\",\"count\":3}", headers), Map.class);
+
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("topic3") == 3);
+
+        // The ingest honoured the request's traceparent: its publish to topic2 is in the caller's trace.
+        OtlpReceiver.Received ingestPublish = awaitSpan("the ingest's publish to topic2 in the request's trace",
+                span -> span.name().equals("publish topic2") && span.traceId().equals(requestTrace));
+        assertThat(ingestPublish.kind()).isEqualTo(Span.SpanKind.SPAN_KIND_PRODUCER);
+        assertThat(RECEIVER.spans()).anyMatch(span -> span.traceId().equals(requestTrace) && span.parentSpanId().equals(requestSpan));
+
+        // Service 1's batch (its store route's span) stores with its INSERT as a child and republishes as a child:
+        // the republish's trace is the one topic3's rows name.
+        // (Service 1 may store the three events in more than one batch: each republish is a trace of its own.)
+        String republishTrace = jdbc.queryForList("SELECT trace_id FROM topic3 ORDER BY id", String.class).get(0);
+        OtlpReceiver.Received republish = awaitSpan("service 1's republish to topic3 in the trace topic3's rows name",
+                span -> span.name().equals("publish topic3") && span.traceId().equals(republishTrace));
+        OtlpReceiver.Received service1Batch = awaitSpan("service 1's batch as the republish's parent",
+                span -> span.spanId().equals(republish.parentSpanId()) && span.name().equals("service1-topic2"));
+        assertThat(service1Batch.traceId()).isNotEqualTo(requestTrace);
+        awaitSpan("service 1's INSERT as a child of its batch",
+                span -> span.parentSpanId().equals(service1Batch.spanId()) && span.name().equals("sql"));
+        // Service 2 stores in batches of its own, each with its INSERT as a child.
+        OtlpReceiver.Received service2Batch = awaitSpan("a batch of service 2",
+                span -> span.name().equals("service2-topic3") && span.kind() == Span.SpanKind.SPAN_KIND_SERVER);
+        awaitSpan("service 2's INSERT as a child of its batch",
+                span -> span.parentSpanId().equals(service2Batch.spanId()) && span.name().equals("sql"));
+
+        // Each row names the trace its message came from.
+        assertThat(jdbc.queryForList("SELECT trace_id FROM topic2", String.class)).containsOnly(requestTrace);
+        assertThat(jdbc.queryForList("SELECT trace_id FROM topic3", String.class)).allSatisfy(trace -> assertThat(
+                RECEIVER.spans()).anyMatch(span -> span.name().equals("publish topic3") && span.traceId().equals(trace)));
+
+        // The dashboard's event trace shows the request's trace, and links to the tracing backend.
+        String eventId = jdbc.queryForList("SELECT event_id::text FROM topic3", String.class).get(0);
+        Map<String, Object> trace = http.getForEntity("/api/events/" + eventId, Map.class).getBody();
+        assertThat(trace).containsEntry("traceId", requestTrace)
+                .containsEntry("traceUrl", "http://tracing.test/trace/" + requestTrace);
+        List<Map<String, Object>> stages = (List<Map<String, Object>>) trace.get("stages");
+        String eventRepublishTrace = jdbc.queryForObject("SELECT trace_id FROM topic3 WHERE event_id = ?::uuid", String.class, eventId);
+        assertThat(stages).extracting(stage -> stage.get("traceId")).containsExactly(requestTrace, eventRepublishTrace);
+    }
+
+    @Test
+    void aRequestWithoutTraceContextStartsATraceAtTheIngest() {
+        ResponseEntity<Map> answer = postEvents("{\"eventType\":\"passiveEvent\",\"count\":2}");
+
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("topic1") == 2);
+        List<String> traceIds = jdbc.queryForList("SELECT DISTINCT trace_id FROM topic1", String.class);
+        assertThat(traceIds).hasSize(1).allSatisfy(id -> assertThat(id).matches("[0-9a-f]{32}"));
+        awaitSpan("the ingest's publish to topic1 in the trace the rows name",
+                span -> span.name().equals("publish topic1") && span.traceId().equals(traceIds.get(0)));
+    }
+
+    private OtlpReceiver.Received awaitSpan(String what, java.util.function.Predicate<OtlpReceiver.Received> match) {
+        try {
+            return await(what).atMost(Duration.ofSeconds(30))
+                    .until(() -> RECEIVER.spans().stream().filter(match).findFirst(), Optional::isPresent)
+                    .orElseThrow();
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no span: " + what + "; received " + RECEIVER.spans(), e);
+        }
+    }
+
+    private static byte[] randomBytes(int size) {
+        byte[] bytes = new byte[size];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return bytes;
+    }
+
+    private static OtlpReceiver receiver() {
+        try {
+            return new OtlpReceiver(25810);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
