@@ -79,7 +79,7 @@ public class IngestWarmup {
                     new DefaultExchange(camel));
             Topic topic = active ? Topic.TOPIC2 : Topic.TOPIC1;
             messages += reader.readAll(built.stream()
-                    .map(body -> new Delivery(body, "application/json", topic.queue(), null, 0)).toList(), topic.eventType()).size();
+                    .map(body -> new Delivery(body, "application/json", topic.queue(), null, 0, null)).toList(), topic.eventType()).size();
         }
         Run run = new Run(i, messages, started, Instant.now(), availability.getReadinessState());
         last = run;
