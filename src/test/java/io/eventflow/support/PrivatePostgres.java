@@ -3,6 +3,7 @@ package io.eventflow.support;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -27,22 +28,40 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
 
     private final Path bin;
     private final Path dir;
-    private final int port = EventflowProcess.freePort();
+    private final NetworkNamespace namespace;
+    private final String host;
+    private final int port;
 
-    private PrivatePostgres(Path bin, Path dir) {
+    private PrivatePostgres(Path bin, Path dir, NetworkNamespace namespace, String host, int port) {
         this.bin = bin;
         this.dir = dir;
+        this.namespace = namespace;
+        this.host = host;
+        this.port = port;
     }
 
     /** initdb, start, and an empty database {@code eventflow}. */
     public static PrivatePostgres start(String name) throws IOException, SQLException {
+        return start(name, null, "127.0.0.1", EventflowProcess.freePort());
+    }
+
+    /** As {@link #start(String)}, the server inside {@code namespace}, listening on port 5432 of every address it has; {@link #url()} names {@code address}. */
+    public static PrivatePostgres startIn(NetworkNamespace namespace, String address, String name) throws IOException, SQLException {
+        return start(name, namespace, address, 5432);
+    }
+
+    private static PrivatePostgres start(String name, NetworkNamespace namespace, String host, int port) throws IOException, SQLException {
         Path dir = Files.createTempDirectory("eventflow-" + name);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         if (ROOT) {
             Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
         }
-        PrivatePostgres postgres = new PrivatePostgres(newestBin(), dir);
+        PrivatePostgres postgres = new PrivatePostgres(newestBin(), dir, namespace, host, port);
         postgres.run("initdb", "-D", dir.resolve("data").toString(), "-U", "postgres", "-A", "trust");
+        if (namespace != null) {
+            // Clients across the namespace's veth pairs (10.224.0.0/16), not only loopback.
+            Files.writeString(dir.resolve("data").resolve("pg_hba.conf"), "host all all 10.224.0.0/16 trust\n", StandardOpenOption.APPEND);
+        }
         postgres.start();
         try (Connection connection = DriverManager.getConnection(postgres.url("postgres"), "postgres", "");
              Statement statement = connection.createStatement()) {
@@ -57,7 +76,7 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
     }
 
     private String url(String database) {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
 
     @Override
@@ -68,7 +87,7 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
     /** Starts the server and waits until it takes connections. */
     public void start() throws IOException {
         pgCtl("-l", dir.resolve("postgres.log").toString(), "-w", "-t", "120",
-                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1", "start");
+                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=" + (namespace == null ? host : "*"), "start");
     }
 
     /** A crash: {@code pg_ctl -m immediate stop}, every connection cut, no checkpoint; the next start recovers from WAL. */
@@ -92,6 +111,9 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
 
     private void run(String... args) throws IOException {
         List<String> command = new ArrayList<>();
+        if (namespace != null) {
+            command.addAll(namespace.command());
+        }
         if (ROOT) {
             command.addAll(List.of("runuser", "-u", "postgres", "--"));
         }
