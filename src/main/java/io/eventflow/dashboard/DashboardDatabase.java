@@ -38,6 +38,8 @@ class DashboardDatabase {
         pool.setMinimumIdle(0);
         pool.setReadOnly(true);
         pool.setConnectionInitSql("SET statement_timeout = " + dashboard.queryTimeout().toMillis());
+        // The server's statement_timeout cannot answer across a partition: the socket gives up at the same deadline.
+        pool.addDataSourceProperty("socketTimeout", String.valueOf(Math.max(1, dashboard.queryTimeout().toSeconds())));
         pool.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
         return pool;
     }

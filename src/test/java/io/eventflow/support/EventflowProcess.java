@@ -106,6 +106,10 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
         return new EventflowProcess(name, jar(), Path.of("."), Path.of("target", name + ".log"), args);
     }
 
+    public int managementPort() {
+        return managementPort;
+    }
+
     /** Ready: readiness UP on the management port (every route it runs started), failing at once if the process exits. */
     public EventflowProcess awaitReady() {
         await().atMost(READY_PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {

@@ -3,6 +3,7 @@ package io.eventflow.support;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
@@ -29,18 +30,23 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
 
     private final Path bin;
     private final Path dir;
-    private final int port = EventflowProcess.freePort();
+    private final NetworkNamespace namespace;
+    private final String host;
+    private final int port;
     private final TestCertificates.Server tls;
 
-    private PrivatePostgres(Path bin, Path dir, TestCertificates.Server tls) {
+    private PrivatePostgres(Path bin, Path dir, NetworkNamespace namespace, String host, int port, TestCertificates.Server tls) {
         this.bin = bin;
         this.dir = dir;
+        this.namespace = namespace;
+        this.host = host;
+        this.port = port;
         this.tls = tls;
     }
 
     /** initdb, start, and an empty database {@code eventflow}. */
     public static PrivatePostgres start(String name) throws IOException, SQLException {
-        return start(name, null);
+        return start(name, null, "127.0.0.1", EventflowProcess.freePort(), null);
     }
 
     /**
@@ -48,16 +54,22 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
      * a client that does not encrypt is refused ({@code no pg_hba.conf entry ... no encryption}).
      */
     public static PrivatePostgres startWithTls(String name, TestCertificates.Server server) throws IOException, SQLException {
-        return start(name, server);
+        return start(name, null, "127.0.0.1", EventflowProcess.freePort(), server);
     }
 
-    private static PrivatePostgres start(String name, TestCertificates.Server server) throws IOException, SQLException {
+    /** As {@link #start(String)}, the server inside {@code namespace}, listening on port 5432 of every address it has; {@link #url()} names {@code address}. */
+    public static PrivatePostgres startIn(NetworkNamespace namespace, String address, String name) throws IOException, SQLException {
+        return start(name, namespace, address, 5432, null);
+    }
+
+    private static PrivatePostgres start(String name, NetworkNamespace namespace, String host, int port, TestCertificates.Server server)
+            throws IOException, SQLException {
         Path dir = Files.createTempDirectory("eventflow-" + name);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         if (ROOT) {
             Files.setOwner(dir, postgresUser(dir));
         }
-        PrivatePostgres postgres = new PrivatePostgres(newestBin(), dir, server);
+        PrivatePostgres postgres = new PrivatePostgres(newestBin(), dir, namespace, host, port, server);
         postgres.run("initdb", "-D", dir.resolve("data").toString(), "-U", "postgres", "-A", "trust");
         if (server != null) {
             // PostgreSQL refuses a key file others may read, or one not owned by the server's user.
@@ -71,6 +83,10 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
             }
             Files.writeString(dir.resolve("data").resolve("pg_hba.conf"),
                     "local all all trust\nhostssl all all 127.0.0.1/32 trust\n");
+        }
+        if (namespace != null) {
+            // Clients across the namespace's veth pairs (10.224.0.0/16), not only loopback.
+            Files.writeString(dir.resolve("data").resolve("pg_hba.conf"), "host all all 10.224.0.0/16 trust\n", StandardOpenOption.APPEND);
         }
         postgres.start();
         try (Connection connection = DriverManager.getConnection(postgres.url("postgres") + postgres.sslParameters(), "postgres", "");
@@ -86,7 +102,7 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
     }
 
     private String url(String database) {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
 
     /** JDBC parameters that verify this server's certificate against its CA and host name, "" without TLS. */
@@ -103,7 +119,7 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
     public void start() throws IOException {
         String ssl = tls == null ? "" : " -c ssl=on -c ssl_cert_file=" + dir.resolve("server.pem") + " -c ssl_key_file=" + dir.resolve("server.key");
         pgCtl("-l", dir.resolve("postgres.log").toString(), "-w", "-t", "120",
-                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1" + ssl, "start");
+                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=" + (namespace == null ? host : "*") + ssl, "start");
     }
 
     /** A crash: {@code pg_ctl -m immediate stop}, every connection cut, no checkpoint; the next start recovers from WAL. */
@@ -127,6 +143,9 @@ public final class PrivatePostgres implements AutoCloseable, TestDatabase {
 
     private void run(String... args) throws IOException {
         List<String> command = new ArrayList<>();
+        if (namespace != null) {
+            command.addAll(namespace.command());
+        }
         if (ROOT) {
             command.addAll(List.of("runuser", "-u", "postgres", "--"));
         }

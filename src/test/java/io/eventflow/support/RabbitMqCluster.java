@@ -25,10 +25,16 @@ public final class RabbitMqCluster implements AutoCloseable {
     public static final int NODES = 3;
 
     private final Map<String, String> env;
+    private final NetworkNamespace namespace;
     private final String addresses;
 
     private RabbitMqCluster(Map<String, String> env) {
+        this(env, null);
+    }
+
+    private RabbitMqCluster(Map<String, String> env, NetworkNamespace namespace) {
         this.env = env;
+        this.namespace = namespace;
         String output = script("start").strip();
         this.addresses = output.substring(output.lastIndexOf('\n') + 1);
     }
@@ -67,6 +73,16 @@ public final class RabbitMqCluster implements AutoCloseable {
             env.put("CLUSTER_TLS_DIR", tls.toString());
         }
         return new RabbitMqCluster(env);
+    }
+
+    /**
+     * As {@link #startPrivate}, the node inside {@code namespace} (its own epmd there too), listening on
+     * port 5672 of every address it has.
+     */
+    public static RabbitMqCluster startIn(NetworkNamespace namespace, String name) throws IOException {
+        Path dir = Files.createTempDirectory("eventflow-" + name);
+        return new RabbitMqCluster(Map.of("CLUSTER_DIR", dir.toString(), "CLUSTER_NODES", "1", "CLUSTER_NAME", name,
+                "CLUSTER_PORT", "5672", "CLUSTER_IP", "0.0.0.0"), namespace);
     }
 
     private static boolean free(int port) {
@@ -114,6 +130,13 @@ public final class RabbitMqCluster implements AutoCloseable {
         return queues;
     }
 
+    /** {@code rabbitmqctl -q ARGS} on one node, its output. */
+    public String ctl(int node, String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("ctl", String.valueOf(node), "-q"));
+        all.addAll(List.of(args));
+        return script(all.toArray(String[]::new));
+    }
+
     /** The number (1..3) of the node a queue's leader runs on. */
     public int leaderNode(String queue, int askNode) {
         String leader = queues(askNode).get(queue).leader();
@@ -138,9 +161,10 @@ public final class RabbitMqCluster implements AutoCloseable {
     }
 
     private String script(String... args) {
-        String[] command = new String[args.length + 1];
-        command[0] = "scripts/rabbitmq-cluster";
-        System.arraycopy(args, 0, command, 1, args.length);
+        List<String> script = new java.util.ArrayList<>(namespace == null ? List.of() : namespace.command());
+        script.add("scripts/rabbitmq-cluster");
+        script.addAll(List.of(args));
+        String[] command = script.toArray(String[]::new);
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
             builder.environment().putAll(env);
