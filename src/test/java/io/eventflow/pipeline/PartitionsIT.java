@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +33,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Silent network partitions under steady keyed traffic: the broker or the database in a network
+ * Silent network partitions under steady keyed traffic: the broker, the database or Eventflow itself in a network
  * namespace of the test's own ({@link NetworkNamespace}), its veth taken down for 30 s (packets dropped, no reset) and
  * brought up again. Each test prints, and appends to target/partitions.txt, its detection time, refusal window, slowest
  * answer and recovery time (docs/guarantees.md#partitions).
@@ -53,7 +54,7 @@ class PartitionsIT {
     @BeforeAll
     static void removeLeftovers() {
         assumeTrue(NetworkNamespace.AVAILABLE, "network namespaces need root and iproute2's ip");
-        NetworkNamespace.removeLeftovers("rmq", "pg");
+        NetworkNamespace.removeLeftovers("rmq", "pg", "srv", "app");
     }
 
     @AfterEach
@@ -177,6 +178,97 @@ class PartitionsIT {
             assertThat(detection).as("stores timed out and the consumers paused").isLessThanOrEqualTo(Duration.ofSeconds(25));
             assertThat(traffic.refusals()).as("the ingest does not need the database").isZero();
         }
+    }
+
+    @Test
+    void eventflowCutOffHasItsDeliveriesRedeliveredToTheOtherInstanceAndStoresNothingTwice() throws Exception {
+        NetworkNamespace servers = own(NetworkNamespace.create("srv"));
+        NetworkNamespace.Link serversLink = servers.link(null, 3);
+        NetworkNamespace host = own(NetworkNamespace.create("app"));
+        NetworkNamespace.Link toServers = host.link(servers, 4);
+        NetworkNamespace.Link toClients = host.link(null, 5);
+        RabbitMqCluster broker = own(RabbitMqCluster.startIn(servers, "efp-srv"));
+        PrivatePostgres database = own(PrivatePostgres.startIn(servers, serversLink.address(), "efp-srv"));
+        String key = EventflowProcess.randomCipherKey();
+        String apiKey = "partition-test-key";
+        EventflowProcess other = own(EventflowProcess.launch("partition-other-it", List.of(
+                "--eventflow.embedded=false",
+                "--spring.rabbitmq.addresses=" + serversLink.address() + ":5672",
+                "--spring.rabbitmq.username=guest", "--spring.rabbitmq.password=guest",
+                "--spring.datasource.url=" + database.url(), "--spring.datasource.username=postgres",
+                "--eventflow.cipher.key=" + key))).awaitReady();
+        EventflowProcess cutOff = own(EventflowProcess.launchIn(host, "partition-cut-off-it", List.of(
+                "--eventflow.embedded=false",
+                "--server.address=" + toClients.address(),
+                "--eventflow.security.api-keys.test=" + sha256(apiKey),
+                "--eventflow.security.users.test.password={noop}partition",
+                "--spring.rabbitmq.addresses=" + toServers.peerAddress() + ":5672",
+                "--spring.rabbitmq.username=guest", "--spring.rabbitmq.password=guest",
+                "--spring.datasource.url=jdbc:postgresql://" + toServers.peerAddress() + ":5432/eventflow",
+                "--spring.datasource.username=postgres",
+                "--eventflow.cipher.key=" + key)));
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).until(() -> {
+            assertThat(cutOff.isAlive()).as("the cut-off instance exited; see " + cutOff.logFile()).isTrue();
+            return "200".equals(host.execQuietly("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
+                    "http://127.0.0.1:" + cutOff.managementPort() + "/actuator/health/readiness"));
+        });
+        Traffic.Target cutOffTarget = keyed(cutOff, URI.create("http://" + toClients.address() + ":" + cutOff.appPort() + "/api/events"), apiKey);
+
+        Traffic traffic = Traffic.keyed(List.of(other, cutOffTarget), 10, Duration.ofMillis(20));
+        try (traffic; Connection connection = database.connect()) {
+            await().atMost(PATIENCE).until(() -> traffic.acceptedEvents() >= 600 && database.count("topic3") > 0);
+
+            long cut = System.nanoTime();
+            toServers.cut();
+            toClients.cut();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> !broker.ctl(1, "list_connections", "peer_host").contains(toServers.address()));
+            Duration detection = since(cut);
+            holdTheCut(cut);
+
+            long healed = System.nanoTime();
+            toServers.heal();
+            toClients.heal();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> broker.ctl(1, "list_connections", "peer_host").contains(toServers.address()));
+            Duration recovery = since(healed);
+            traffic.close();
+            await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).until(() -> traffic.everyAcceptedEventStored(connection));
+            traffic.assertEveryAcceptedEventStoredOnce(connection);
+            String deadLetters = broker.ctl(1, "list_queues", "name", "messages");
+            record("Eventflow cut off 30 s", detection, traffic, recovery);
+
+            assertThat(detection).as("the broker declared the cut-off instance's connection dead").isLessThanOrEqualTo(Duration.ofSeconds(15));
+            assertThat(deadLetters.lines().map(line -> line.split("\t")).filter(c -> c.length == 2 && c[0].endsWith(".dlq"))
+                    .map(c -> c[1].strip()).toList()).as("nothing dead-lettered: " + deadLetters).isNotEmpty().containsOnly("0");
+            assertThat(cutOff.isAlive()).as("the cut-off instance carried on by itself").isTrue();
+            assertThat(count(cutOff.log(), "Started")).isPositive();
+        }
+    }
+
+    private static Traffic.Target keyed(EventflowProcess process, URI uri, String apiKey) {
+        return new Traffic.Target() {
+            @Override
+            public String name() {
+                return process.name();
+            }
+
+            @Override
+            public boolean isAlive() {
+                return process.isAlive();
+            }
+
+            @Override
+            public HttpResponse<String> send(String json, String idempotencyKey) throws IOException, InterruptedException {
+                HttpRequest request = Traffic.request(uri, json, idempotencyKey);
+                return HTTP.send(HttpRequest.newBuilder(request, (name, value) -> true).header("X-API-Key", apiKey).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            }
+        };
+    }
+
+    private static String sha256(String key) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes()));
     }
 
     /**

@@ -41,9 +41,14 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
     private final Process process;
 
     private EventflowProcess(String name, Path jar, Path workDir, Path logFile, List<String> args) throws IOException {
+        this(name, jar, workDir, logFile, args, List.of());
+    }
+
+    private EventflowProcess(String name, Path jar, Path workDir, Path logFile, List<String> args, List<String> prefix) throws IOException {
         this.name = name;
         this.logFile = logFile.toAbsolutePath();
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m",
                 "-jar", jar.toString(),
@@ -104,6 +109,14 @@ public final class EventflowProcess implements AutoCloseable, Traffic.Target {
     /** Starts the jar in the build's folder with exactly these arguments, output in {@code target/<name>.log}. */
     public static EventflowProcess launch(String name, List<String> args) throws IOException {
         return new EventflowProcess(name, jar(), Path.of("."), Path.of("target", name + ".log"), args);
+    }
+
+    /**
+     * As {@link #launch}, the process inside {@code namespace} ({@code ip netns exec}): its ports are the namespace's,
+     * so only what runs there, or crosses a link to it, reaches them.
+     */
+    public static EventflowProcess launchIn(NetworkNamespace namespace, String name, List<String> args) throws IOException {
+        return new EventflowProcess(name, jar(), Path.of("."), Path.of("target", name + ".log"), args, namespace.command());
     }
 
     public int managementPort() {

@@ -73,6 +73,11 @@ public final class NetworkNamespace implements AutoCloseable {
         return run(true, command(command).toArray(String[]::new));
     }
 
+    /** As {@link #exec}, but null instead of a failure: for a probe that may fail ({@code curl} before a port opens). */
+    public String execQuietly(String... command) {
+        return run(false, command(command).toArray(String[]::new));
+    }
+
     /**
      * A veth pair from this namespace to the host ({@code other} null) or to another namespace, subnet
      * 10.224.{@code subnet}.0/30: this end .2, the other end .1. {@link Link#cut()} takes this namespace's end down.
