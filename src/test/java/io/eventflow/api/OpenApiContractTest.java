@@ -60,9 +60,9 @@ class OpenApiContractTest extends EventflowIntegrationTest {
                     "events[]", List.of("eventId", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord",
                             "secretWordHidden")),
             "/api/events/{eventId}", Map.of(
-                    "", List.of("eventId", "eventType", "batchId", "createDate", "path", "stages"),
+                    "", List.of("eventId", "eventType", "batchId", "createDate", "path", "stages", "traceId", "traceUrl"),
                     "stages[]", List.of("topic", "route", "eventType", "batchId", "createDate", "processedDate", "totalTimeMs", "secretWord",
-                            "secretWordHidden")),
+                            "secretWordHidden", "traceId", "traceUrl")),
             "/api/deadletters", Map.of(
                     "", List.of("queues", "sampledAt"),
                     "queues.*", List.of("messages", "browsed", "newest", "error", "notBrowsed"),

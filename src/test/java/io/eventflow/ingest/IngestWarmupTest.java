@@ -27,7 +27,7 @@ import static org.awaitility.Awaitility.await;
  */
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@TestPropertySource(properties = "eventflow.ingest.warmup-requests=3000")
+@TestPropertySource(properties = {"eventflow.ingest.warmup-requests=3000", "eventflow.data-dir=target/test-data/ingest-warmup"})
 class IngestWarmupTest {
 
     @Autowired

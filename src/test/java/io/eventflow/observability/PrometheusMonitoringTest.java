@@ -100,7 +100,9 @@ class PrometheusMonitoringTest extends EventflowIntegrationTest {
         int port = freePort();
         Files.writeString(work.resolve("prometheus.yml"), """
                 global:
-                  scrape_interval: 1s
+                  # A scrape must end within its interval: 1 s is little for a loaded machine (one run saw no series in 90 s).
+                  scrape_interval: 2s
+                  scrape_timeout: 2s
                   evaluation_interval: 1s
                 rule_files:
                   - %s

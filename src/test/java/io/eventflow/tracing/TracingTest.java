@@ -132,7 +132,7 @@ class TracingTest extends EventflowIntegrationTest {
 
     private static OtlpReceiver receiver() {
         try {
-            return new OtlpReceiver(25810);
+            return new OtlpReceiver(0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
