@@ -72,12 +72,7 @@ class TlsBrokerIT {
     void aBrokerCertificateOfAnotherCaIsRefusedAndNothingConnects() throws Exception {
         try (OwnDatabase database = OwnDatabase.create("eventflow_tls_broker_it");
              EventflowProcess app = launch("tls-broker-wrong-ca-it", arguments(database, otherCa.ca(), "localhost"))) {
-            await().atMost(Duration.ofSeconds(180)).until(() -> {
-                assertThat(app.isAlive()).as("Eventflow exited; see " + app.logFile()).isTrue();
-                return app.log().contains("Broker not reachable to declare the queues now (javax.net.ssl.SSLHandshakeException: PKIX path building failed");
-            });
-            await().atMost(Duration.ofSeconds(180)).ignoreExceptions()
-                    .until(() -> app.management("/actuator/health").body().contains("\"rabbit\":{\"status\":\"DOWN\"}"));
+            awaitRefusedWithRabbitDown(app, "PKIX path building failed");
 
             assertThat(app.management("/actuator/health/readiness").statusCode()).isEqualTo(503);
             assertThat(node.connectionsUsingTls()).as("connections the broker accepted").isEmpty();
@@ -88,12 +83,7 @@ class TlsBrokerIT {
     void aBrokerCertificateForAnotherHostNameIsRefused() throws Exception {
         try (OwnDatabase database = OwnDatabase.create("eventflow_tls_broker_it");
              EventflowProcess app = launch("tls-broker-wrong-host-it", arguments(database, broker.ca(), "127.0.0.1"))) {
-            await().atMost(Duration.ofSeconds(180)).until(() -> {
-                assertThat(app.isAlive()).as("Eventflow exited; see " + app.logFile()).isTrue();
-                return app.log().contains("Broker not reachable to declare the queues now (javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address 127.0.0.1 found");
-            });
-            await().atMost(Duration.ofSeconds(180)).ignoreExceptions()
-                    .until(() -> app.management("/actuator/health").body().contains("\"rabbit\":{\"status\":\"DOWN\"}"));
+            awaitRefusedWithRabbitDown(app, "No subject alternative names matching IP address 127.0.0.1 found");
             assertThat(node.connectionsUsingTls()).as("connections the broker accepted").isEmpty();
         }
     }
@@ -113,5 +103,15 @@ class TlsBrokerIT {
                 "--spring.rabbitmq.ssl.enabled=true",
                 "--spring.rabbitmq.ssl.bundle=broker",
                 "--spring.ssl.bundle.pem.broker.truststore.certificate=file:" + trustedCa.toAbsolutePath());
+    }
+
+    /** Eventflow keeps running, logs the broker's certificate refused for {@code why}, and its rabbit health is DOWN. */
+    private static void awaitRefusedWithRabbitDown(EventflowProcess app, String why) {
+        await().atMost(Duration.ofSeconds(180)).until(() -> {
+            assertThat(app.isAlive()).as("Eventflow exited; see " + app.logFile()).isTrue();
+            return app.log().contains("Broker not reachable to declare the queues now (javax.net.ssl.SSLHandshakeException: " + why);
+        });
+        await().atMost(Duration.ofSeconds(180)).ignoreExceptions()
+                .until(() -> app.management("/actuator/health").body().contains("\"rabbit\":{\"status\":\"DOWN\"}"));
     }
 }
