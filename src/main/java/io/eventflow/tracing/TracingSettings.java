@@ -10,14 +10,17 @@ import org.springframework.util.StringUtils;
 /**
  * Tracing is on exactly when there is somewhere to send it: {@code management.tracing.enabled} defaults to whether
  * {@code management.otlp.tracing.endpoint} is set, and Camel's route observations ({@code camel.observation.enabled})
- * follow it. Off, Spring Boot configures no tracer and Camel installs no tracing route policy or event notifier, so
- * the pipeline pays nothing for it; either key set explicitly wins.
+ * follow it. Off, Camel installs no tracing route policy or event notifier, and the sampling probability defaults to 0:
+ * Spring Boot's tracer exists whatever {@code management.tracing.enabled} says (that key gates export and propagation)
+ * and samples 10 % of HTTP requests by default, recording spans nobody receives and putting their trace ids as exemplars
+ * on the metrics. Any key set explicitly wins.
  */
 public class TracingSettings implements EnvironmentPostProcessor, Ordered {
 
     static final String ENDPOINT = "management.otlp.tracing.endpoint";
     static final String ENABLED = "management.tracing.enabled";
     static final String CAMEL_ENABLED = "camel.observation.enabled";
+    static final String PROBABILITY = "management.tracing.sampling.probability";
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
@@ -44,9 +47,16 @@ public class TracingSettings implements EnvironmentPostProcessor, Ordered {
                 return StringUtils.hasText(environment.getProperty(ENDPOINT));
             }
             if (CAMEL_ENABLED.equals(name)) {
-                return environment.getProperty(ENABLED, Boolean.class, StringUtils.hasText(environment.getProperty(ENDPOINT)));
+                return enabled();
+            }
+            if (PROBABILITY.equals(name) && !enabled()) {
+                return 0.0;
             }
             return null;
+        }
+
+        private boolean enabled() {
+            return environment.getProperty(ENABLED, Boolean.class, StringUtils.hasText(environment.getProperty(ENDPOINT)));
         }
     }
 

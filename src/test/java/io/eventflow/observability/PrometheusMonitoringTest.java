@@ -39,9 +39,11 @@ import static org.awaitility.Awaitility.await;
  * /actuator/prometheus after traffic (a renamed metric cannot silently empty a panel or mute an alert), and a real
  * Prometheus scraping the management port with the shipped rules fires EventflowDeadLetters for a dead-lettered message.
  */
-@AutoConfigureObservability(tracing = false) // Spring Boot tests leave out the Prometheus registry otherwise
+@AutoConfigureObservability // Spring Boot tests leave out the Prometheus registry and the tracer otherwise
 @DirtiesContext
-@TestPropertySource(properties = {"eventflow.data-dir=target/test-data/observability", "management.server.port=0"})
+// Tracing on, every trace sampled, nowhere to export: the metrics carry trace ids as exemplars, as in a traced deployment.
+@TestPropertySource(properties = {"eventflow.data-dir=target/test-data/observability", "management.server.port=0",
+        "management.tracing.enabled=true", "management.tracing.sampling.probability=1.0"})
 class PrometheusMonitoringTest extends EventflowIntegrationTest {
 
     static final Path RULES = Path.of("deploy/prometheus/eventflow-rules.yml");
@@ -61,10 +63,7 @@ class PrometheusMonitoringTest extends EventflowIntegrationTest {
 
     @Test
     void everyMetricTheBoardAndTheRulesSelectIsServedAfterTraffic() throws Exception {
-        assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":3}").getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
-        assertThat(postEvents("{\"eventType\":\"activeEvent\",\"count\":3}").getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
-        assertThat(postEvents("{\"eventType\":\"nope\"}").getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
-        await().atMost(Duration.ofSeconds(60)).until(() -> rows("topic1") == 3 && rows("topic2") == 3 && rows("topic3") == 3);
+        traffic();
 
         Map<String, Set<String>> selected = new TreeMap<>();
         rulesExpressions().forEach(expression -> selected.put(expression, PromQlNames.metricNames(expression)));
@@ -97,6 +96,9 @@ class PrometheusMonitoringTest extends EventflowIntegrationTest {
             System.err.println("WARNING: " + missing + "; PrometheusMonitoringTest's alert test is skipped");
             Assumptions.abort(missing);
         }
+        // Traced traffic first: a Prometheus older than 2.43 (Debian 12's 2.42) drops a whole scrape that has an exemplar
+        // on a timer's _count ("metric name ..._count does not support exemplars"), and untraced traffic makes none.
+        traffic();
         int port = freePort();
         Files.writeString(work.resolve("prometheus.yml"), """
                 global:
@@ -119,7 +121,8 @@ class PrometheusMonitoringTest extends EventflowIntegrationTest {
             // Scraping, the dead-letter gauge seen at 0, the rules loaded and quiet: the alert below has the poison as cause.
             await().atMost(Duration.ofSeconds(90)).ignoreExceptionsInstanceOf(IOException.class).untilAsserted(() -> {
                 assertThat(prometheus.isAlive()).as("Prometheus running; its log: " + work.resolve("prometheus.log")).isTrue();
-                assertThat(query(port, "eventflow_dead_letters{queue=\"topic1.dlq\"}")).as("dead letters of topic1 as scraped")
+                assertThat(query(port, "eventflow_dead_letters{queue=\"topic1.dlq\"}"))
+                        .as("dead letters of topic1 as scraped; the scrape target: %s", get(port, "/api/v1/targets").path("data").path("activeTargets"))
                         .containsExactly("0");
                 assertThat(rule(port, "EventflowDeadLetters").path("health").asText()).isEqualTo("ok");
                 assertThat(rule(port, "EventflowDeadLetters").path("state").asText()).isEqualTo("inactive");
@@ -142,6 +145,16 @@ class PrometheusMonitoringTest extends EventflowIntegrationTest {
                 prometheus.destroyForcibly();
             }
         }
+    }
+
+    /** Events of both types and a refused one: every stage's metrics exist afterwards. */
+    private void traffic() {
+        long passive = rows("topic1");
+        long active = rows("topic3");
+        assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":3}").getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(postEvents("{\"eventType\":\"activeEvent\",\"count\":3}").getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(postEvents("{\"eventType\":\"nope\"}").getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        await().atMost(Duration.ofSeconds(60)).until(() -> rows("topic1") == passive + 3 && rows("topic3") == active + 3);
     }
 
     private Set<String> servedNames() throws Exception {
