@@ -275,7 +275,7 @@ class PartitionsIT {
      * Readiness as Kubernetes probes it (pod-common.yaml: timeoutSeconds 1 by default): a 200 within 1 s. While the
      * broker is cut off the answer may wait for connection attempts (3 s each, one at a time), which a probe counts as DOWN.
      */
-    private static boolean ready(int managementPort) {
+    static boolean ready(int managementPort) {
         try {
             return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"))
                     .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
@@ -340,18 +340,18 @@ class PartitionsIT {
     }
 
     /** Keeps the link down until {@link #PARTITION} after the cut. */
-    private static void holdTheCut(long cut) throws InterruptedException {
+    static void holdTheCut(long cut) throws InterruptedException {
         long left = PARTITION.minus(since(cut)).toMillis();
         if (left > 0) {
             Thread.sleep(left); // the fault's length, not a wait for anything
         }
     }
 
-    private static Duration since(long nanos) {
+    static Duration since(long nanos) {
         return Duration.ofNanos(System.nanoTime() - nanos);
     }
 
-    private static void record(String fault, Duration detection, Traffic traffic, Duration recovery) throws IOException {
+    static void record(String fault, Duration detection, Traffic traffic, Duration recovery) throws IOException {
         String line = "%s: detection %d ms, refusal window %d ms (%d refused: %s), slowest answer %d ms, recovery %d ms, %d events accepted"
                 .formatted(fault, detection.toMillis(), traffic.refusalWindow().toMillis(), traffic.refusals(), traffic.refusalAnswers(),
                         traffic.slowestAnswer().toMillis(), recovery.toMillis(), traffic.acceptedEvents());

@@ -1,9 +1,15 @@
 package io.eventflow.support;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import org.springframework.util.FileSystemUtils;
 
 /**
  * A Linux network namespace of the test's own ({@code efp-<name>}, root only) joined to the host or to another one by
@@ -59,6 +65,25 @@ public final class NetworkNamespace implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * Host names as seen from inside the namespace: {@code ip netns exec} mounts /etc/netns/efp-NAME/hosts over
+     * /etc/hosts, so Erlang node names resolve per namespace. {@link #close()} removes the file.
+     */
+    public void hosts(Map<String, String> addressesByName) {
+        StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n");
+        addressesByName.forEach((host, address) -> hosts.append(address).append(' ').append(host).append('\n'));
+        try {
+            Files.createDirectories(etc());
+            Files.writeString(etc().resolve("hosts"), hosts);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + etc(), e);
+        }
+    }
+
+    private Path etc() {
+        return Path.of("/etc/netns", name);
     }
 
     /** {@code command} run inside the namespace: {@code ip netns exec efp-<name> command...}. */
@@ -134,6 +159,7 @@ public final class NetworkNamespace implements AutoCloseable {
             run(false, kill.toArray(String[]::new));
         }
         run(false, "ip", "netns", "del", name); // its veth ends go with it, and so do their peers
+        FileSystemUtils.deleteRecursively(etc().toFile());
     }
 
     private static String run(boolean check, String... command) {

@@ -85,6 +85,24 @@ public final class RabbitMqCluster implements AutoCloseable {
                 "CLUSTER_PORT", "5672", "CLUSTER_IP", "0.0.0.0"), namespace);
     }
 
+    /**
+     * One part of a cluster spread over namespaces: nodes {@code <name>1..<nodes>@<host>} inside {@code namespace} (its
+     * hosts file resolves {@code host} and the other parts' hosts), AMQP ports from {@code port} on every address,
+     * distribution ports 20000 higher, a peer node declared down after 10 s of silence (net_ticktime, 60 s by default),
+     * joining node {@code join} of another part unless it is null. Every part needs the same {@code cookie}.
+     */
+    public static RabbitMqCluster startPart(NetworkNamespace namespace, String name, String host, int nodes, int port,
+                                            String cookie, String join) throws IOException {
+        Path dir = Files.createTempDirectory("eventflow-" + name);
+        Map<String, String> env = new HashMap<>(Map.of("CLUSTER_DIR", dir.toString(), "CLUSTER_NODES", String.valueOf(nodes),
+                "CLUSTER_NAME", name, "CLUSTER_PORT", String.valueOf(port), "CLUSTER_IP", "0.0.0.0", "CLUSTER_HOST", host,
+                "CLUSTER_COOKIE", cookie, "CLUSTER_NET_TICKTIME", "10"));
+        if (join != null) {
+            env.put("CLUSTER_JOIN", join);
+        }
+        return new RabbitMqCluster(env, namespace);
+    }
+
     private static boolean free(int port) {
         try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             return true;
@@ -133,6 +151,13 @@ public final class RabbitMqCluster implements AutoCloseable {
     /** {@code rabbitmqctl -q ARGS} on one node, its output. */
     public String ctl(int node, String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("ctl", String.valueOf(node), "-q"));
+        all.addAll(List.of(args));
+        return script(all.toArray(String[]::new));
+    }
+
+    /** {@code rabbitmq-queues -q ARGS} on one node, its output. */
+    public String queuesCommand(int node, String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("queues", String.valueOf(node), "-q"));
         all.addAll(List.of(args));
         return script(all.toArray(String[]::new));
     }
