@@ -26,9 +26,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tracing on (an OTLP endpoint set, every trace sampled), exported to a real OTLP/HTTP receiver: one request's trace
- * context reaches the ingest's publish, service 1's batch links to it, service 2's batch links to service 1's
- * republish, each batch's INSERT is its child, and the rows and the dashboard name the traces.
+ * Tracing on (an OTLP endpoint set, every trace sampled), every role in this process, exported to a real OTLP/HTTP
+ * receiver that decodes the protobuf: the ingest's publish is in the caller's trace; service 1's batch is a consumer
+ * span whose exported links name that publish (trace and span id, once for the request's three events) and whose trace
+ * holds its INSERT and its republish to topic3; a batch of service 2 links to that republish and holds its INSERT; the
+ * rows and the dashboard name the traces. TracingRolesIT proves the same with the roles in separate processes.
  */
 @AutoConfigureObservability // Spring Boot tests replace the tracer with a no-op one otherwise
 @TestPropertySource(properties = {
@@ -66,7 +68,9 @@ class TracingTest extends EventflowIntegrationTest {
         OtlpReceiver.Received ingestPublish = RECEIVER.awaitSpan("the ingest's publish to topic2 in the request's trace",
                 span -> span.name().equals("publish topic2") && span.traceId().equals(requestTrace));
         assertThat(ingestPublish.kind()).isEqualTo(Span.SpanKind.SPAN_KIND_PRODUCER);
-        assertThat(RECEIVER.spans()).anyMatch(span -> span.traceId().equals(requestTrace) && span.parentSpanId().equals(requestSpan));
+        // Awaited: the request's span ends after its publish and may come in a later export.
+        RECEIVER.awaitSpan("the ingest's span of the request, a child of the caller's",
+                span -> span.traceId().equals(requestTrace) && span.parentSpanId().equals(requestSpan));
 
         // Service 1's batch is one span, a trace of its own, linked to the ingest's publish (a batch has many parents);
         // its INSERT and its republish to topic3 are in it, below Camel's span of its store route. The republish's trace is
