@@ -27,7 +27,7 @@ import org.springframework.stereotype.Component;
  * publishes with its own {@code ConfirmedPublisher} and consumes in batches. A publish is one producer span whose
  * context every message of it carries in its {@code traceparent} header, and each stored row keeps that trace id. A
  * consumer batch is one span, the root of a trace of its own, with a link to each of its messages' producer spans (a
- * batch has many parents); Camel's span of its store route, and so its INSERT and any republish, is a child of it.
+ * batch has many parents); Camel's spans of its store route, and so its INSERT and any republish, are below it.
  * <p>
  * With tracing off (the default: no {@code management.otlp.tracing.endpoint}, see {@link TracingSettings}) Spring
  * Boot's tracer is the no-op one and every method here returns at its first line.
