@@ -1,8 +1,12 @@
 package io.eventflow.tracing;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
+import io.micrometer.tracing.Link;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
@@ -22,7 +26,8 @@ import org.springframework.stereotype.Component;
  * The W3C trace context of event messages, where Camel's own tracing (camel-observation) cannot see it: Eventflow
  * publishes with its own {@code ConfirmedPublisher} and consumes in batches. A publish is one producer span whose
  * context every message of it carries in its {@code traceparent} header, and each stored row keeps that trace id. A
- * consumer batch is Camel's span of its store route (its INSERT, Camel's {@code sql} span, a child of it).
+ * consumer batch is one span, the root of a trace of its own, with a link to each of its messages' producer spans (a
+ * batch has many parents); Camel's spans of its store route, and so its INSERT and any republish, are below it.
  * <p>
  * With tracing off (the default: no {@code management.otlp.tracing.endpoint}, see {@link TracingSettings}) Spring
  * Boot's tracer is the no-op one and every method here returns at its first line.
@@ -32,6 +37,8 @@ public class MessageTracing {
 
     /** The W3C header carrying a message's producer span. */
     public static final String TRACEPARENT = "traceparent";
+    /** At most this many links per batch span (distinct producer spans), OpenTelemetry's default span limit. */
+    public static final int MAX_LINKS = 128;
     /** For code built without Spring (tests): tracing off. */
     public static final MessageTracing OFF = new MessageTracing((Tracer) null, null);
 
@@ -118,6 +125,54 @@ public class MessageTracing {
             propagator.inject(span.context(), message.getMessageProperties(), (properties, key, value) -> properties.setHeader(key, value));
         }
         return span;
+    }
+
+    /**
+     * Starts the span of one consumer batch of {@code queue} and makes it current until closed, when it ends (failed if
+     * {@code failure} then answers an exception). The batch's messages have many producers, so it starts a trace of its
+     * own with a link to each distinct producer span their {@code traceparent}s name, at most {@link #MAX_LINKS}.
+     */
+    public Scope consuming(String queue, List<String> traceparents, Supplier<Exception> failure) {
+        if (tracer == null) {
+            return Scope.NONE;
+        }
+        Set<String> producers = new LinkedHashSet<>();
+        for (String traceparent : traceparents) {
+            if (traceparent != null) {
+                producers.add(traceparent);
+            }
+        }
+        Span.Builder builder = tracer.spanBuilder().setNoParent().kind(Span.Kind.CONSUMER).name("process " + queue)
+                .tag("messaging.system", "rabbitmq").tag("messaging.destination.name", queue)
+                .tag("messaging.operation.type", "process").tag("messaging.batch.message_count", traceparents.size());
+        int links = 0;
+        int dropped = 0;
+        for (String traceparent : producers) {
+            SpanContext producer = producer(traceparent);
+            if (!producer.isValid()) {
+                continue;
+            }
+            if (links == MAX_LINKS) {
+                dropped++;
+                continue;
+            }
+            builder.addLink(new Link(tracer.traceContextBuilder().traceId(producer.getTraceId())
+                    .spanId(producer.getSpanId()).sampled(producer.isSampled()).build()));
+            links++;
+        }
+        if (dropped > 0) {
+            builder.tag("eventflow.links.dropped", dropped);
+        }
+        Span span = builder.start();
+        Tracer.SpanInScope scope = tracer.withSpan(span);
+        return () -> {
+            scope.close();
+            Exception failed = failure.get();
+            if (failed != null) {
+                span.error(failed);
+            }
+            span.end();
+        };
     }
 
     /** Ends a span {@link #publishing} started, with what the broker confirmed. */

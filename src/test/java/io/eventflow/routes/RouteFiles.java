@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.rabbitmq.client.Channel;
 import io.eventflow.config.EventflowProperties;
 import io.eventflow.infra.ConfirmedPublisher;
+import io.eventflow.processing.BatchSpan;
 import io.eventflow.processing.ConsumerPause;
 import io.eventflow.processing.DeadLetters;
 import io.eventflow.processing.DeliveryBatch;
@@ -27,6 +28,7 @@ import io.eventflow.processing.SecretEnricher;
 import io.eventflow.processing.SecretWords;
 import io.eventflow.processing.TransientFault;
 import io.eventflow.support.NoHttpServer;
+import io.eventflow.tracing.MessageTracing;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
@@ -86,6 +88,7 @@ final class RouteFiles {
      */
     static void bindConsumerBeans(CamelContext camel, ConfirmedPublisher broker) {
         camel.getRegistry().bind("deliveryBatch", new DeliveryBatch());
+        camel.getRegistry().bind("batchSpan", new BatchSpan(MessageTracing.OFF, camel));
         camel.getRegistry().bind("eventReader", new EventReader());
         camel.getRegistry().bind("processingClock", new ProcessingClock());
         camel.getRegistry().bind("eventColumns", new EventColumns());

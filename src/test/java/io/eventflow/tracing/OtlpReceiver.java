@@ -3,13 +3,19 @@ package io.eventflow.tracing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 
 import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * An OTLP/HTTP trace receiver in the test's JVM (what a collector, Jaeger or Tempo listens with on 4318): decodes
@@ -47,6 +53,32 @@ final class OtlpReceiver implements AutoCloseable {
 
     List<Received> spans() {
         return List.copyOf(spans);
+    }
+
+    /** The first span received that matches, waiting up to 30 s for it; failing with {@code what} and all spans received. */
+    Received awaitSpan(String what, Predicate<Received> match) {
+        try {
+            return await(what).atMost(Duration.ofSeconds(30))
+                    .until(() -> spans.stream().filter(match).findFirst(), Optional::isPresent)
+                    .orElseThrow();
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no span: " + what + "; received " + spans(), e);
+        }
+    }
+
+    /** Whether {@code ancestor} is {@code span}'s parent, or its parent's, and so on, among the spans received. */
+    boolean descends(Received span, Received ancestor) {
+        List<Received> received = spans();
+        String parent = span.parentSpanId();
+        for (int depth = 0; depth < received.size() && !parent.isEmpty(); depth++) {
+            if (parent.equals(ancestor.spanId())) {
+                return span.traceId().equals(ancestor.traceId());
+            }
+            String child = parent;
+            parent = received.stream().filter(candidate -> candidate.spanId().equals(child)).findFirst()
+                    .map(Received::parentSpanId).orElse("");
+        }
+        return false;
     }
 
     private void keep(ExportTraceServiceRequest export) {

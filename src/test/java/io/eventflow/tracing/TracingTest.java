@@ -6,12 +6,10 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.eventflow.support.EventflowIntegrationTest;
 import io.opentelemetry.proto.trace.v1.Span;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
@@ -28,9 +26,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tracing on (an OTLP endpoint set, every trace sampled), exported to a real OTLP/HTTP receiver: one request's trace
- * context reaches the ingest's publish, service 1's batch links to it, service 2's batch links to service 1's
- * republish, each batch's INSERT is its child, and the rows and the dashboard name the traces.
+ * Tracing on (an OTLP endpoint set, every trace sampled), every role in this process, exported to a real OTLP/HTTP
+ * receiver that decodes the protobuf: the ingest's publish is in the caller's trace; service 1's batch is a consumer
+ * span whose exported links name that publish (trace and span id, once for the request's three events) and whose trace
+ * holds its INSERT and its republish to topic3; a batch of service 2 links to that republish and holds its INSERT; the
+ * rows and the dashboard name the traces. TracingRolesIT proves the same with the roles in separate processes.
  */
 @AutoConfigureObservability // Spring Boot tests replace the tracer with a no-op one otherwise
 @TestPropertySource(properties = {
@@ -65,27 +65,31 @@ class TracingTest extends EventflowIntegrationTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> rows("topic3") == 3);
 
         // The ingest honoured the request's traceparent: its publish to topic2 is in the caller's trace.
-        OtlpReceiver.Received ingestPublish = awaitSpan("the ingest's publish to topic2 in the request's trace",
+        OtlpReceiver.Received ingestPublish = RECEIVER.awaitSpan("the ingest's publish to topic2 in the request's trace",
                 span -> span.name().equals("publish topic2") && span.traceId().equals(requestTrace));
         assertThat(ingestPublish.kind()).isEqualTo(Span.SpanKind.SPAN_KIND_PRODUCER);
-        assertThat(RECEIVER.spans()).anyMatch(span -> span.traceId().equals(requestTrace) && span.parentSpanId().equals(requestSpan));
+        // Awaited: the request's span ends after its publish and may come in a later export.
+        RECEIVER.awaitSpan("the ingest's span of the request, a child of the caller's",
+                span -> span.traceId().equals(requestTrace) && span.parentSpanId().equals(requestSpan));
 
-        // Service 1's batch (its store route's span) stores with its INSERT as a child and republishes as a child:
-        // the republish's trace is the one topic3's rows name.
-        // (Service 1 may store the three events in more than one batch: each republish is a trace of its own.)
+        // Service 1's batch is one span, a trace of its own, linked to the ingest's publish (a batch has many parents);
+        // its INSERT and its republish to topic3 are in it, below Camel's span of its store route. The republish's trace is
+        // the one topic3's rows name. (Service 1 may store the three events in more than one batch: each a trace.)
         String republishTrace = jdbc.queryForList("SELECT trace_id FROM topic3 ORDER BY id", String.class).get(0);
-        OtlpReceiver.Received republish = awaitSpan("service 1's republish to topic3 in the trace topic3's rows name",
-                span -> span.name().equals("publish topic3") && span.traceId().equals(republishTrace));
-        OtlpReceiver.Received service1Batch = awaitSpan("service 1's batch as the republish's parent",
-                span -> span.spanId().equals(republish.parentSpanId()) && span.name().equals("service1-topic2"));
-        assertThat(service1Batch.traceId()).isNotEqualTo(requestTrace);
-        awaitSpan("service 1's INSERT as a child of its batch",
-                span -> span.parentSpanId().equals(service1Batch.spanId()) && span.name().equals("sql"));
-        // Service 2 stores in batches of its own, each with its INSERT as a child.
-        OtlpReceiver.Received service2Batch = awaitSpan("a batch of service 2",
-                span -> span.name().equals("service2-topic3") && span.kind() == Span.SpanKind.SPAN_KIND_SERVER);
-        awaitSpan("service 2's INSERT as a child of its batch",
-                span -> span.parentSpanId().equals(service2Batch.spanId()) && span.name().equals("sql"));
+        OtlpReceiver.Received service1Batch = RECEIVER.awaitSpan("service 1's batch, in the trace topic3's rows name",
+                span -> span.name().equals("process topic2") && span.traceId().equals(republishTrace));
+        assertThat(service1Batch.kind()).isEqualTo(Span.SpanKind.SPAN_KIND_CONSUMER);
+        assertThat(service1Batch.parentSpanId()).isEmpty();
+        assertThat(service1Batch.links()).containsExactly(requestTrace + "-" + ingestPublish.spanId());
+        OtlpReceiver.Received republish = RECEIVER.awaitSpan("service 1's republish to topic3 in its batch",
+                span -> span.name().equals("publish topic3") && RECEIVER.descends(span, service1Batch));
+        RECEIVER.awaitSpan("service 1's INSERT in its batch", span -> span.name().equals("sql") && RECEIVER.descends(span, service1Batch));
+        // Service 2's batches: each linked to the republishes of the events it stored, with its INSERT in it.
+        OtlpReceiver.Received service2Batch = RECEIVER.awaitSpan("a batch of service 2 linked to service 1's republish",
+                span -> span.name().equals("process topic3")
+                        && span.links().contains(republish.traceId() + "-" + republish.spanId()));
+        assertThat(service2Batch.kind()).isEqualTo(Span.SpanKind.SPAN_KIND_CONSUMER);
+        RECEIVER.awaitSpan("service 2's INSERT in its batch", span -> span.name().equals("sql") && RECEIVER.descends(span, service2Batch));
 
         // Each row names the trace its message came from.
         assertThat(jdbc.queryForList("SELECT trace_id FROM topic2", String.class)).containsOnly(requestTrace);
@@ -110,18 +114,8 @@ class TracingTest extends EventflowIntegrationTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> rows("topic1") == 2);
         List<String> traceIds = jdbc.queryForList("SELECT DISTINCT trace_id FROM topic1", String.class);
         assertThat(traceIds).hasSize(1).allSatisfy(id -> assertThat(id).matches("[0-9a-f]{32}"));
-        awaitSpan("the ingest's publish to topic1 in the trace the rows name",
+        RECEIVER.awaitSpan("the ingest's publish to topic1 in the trace the rows name",
                 span -> span.name().equals("publish topic1") && span.traceId().equals(traceIds.get(0)));
-    }
-
-    private OtlpReceiver.Received awaitSpan(String what, java.util.function.Predicate<OtlpReceiver.Received> match) {
-        try {
-            return await(what).atMost(Duration.ofSeconds(30))
-                    .until(() -> RECEIVER.spans().stream().filter(match).findFirst(), Optional::isPresent)
-                    .orElseThrow();
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError("no span: " + what + "; received " + RECEIVER.spans(), e);
-        }
     }
 
     private static byte[] randomBytes(int size) {
