@@ -34,6 +34,8 @@ import static org.awaitility.Awaitility.await;
  */
 @AutoConfigureObservability // Spring Boot tests replace the tracer with a no-op one otherwise
 @TestPropertySource(properties = {
+        // A context of its own: the embedded PostgreSQL of the shared default context must not meet this one's on one folder.
+        "eventflow.data-dir=target/test-data/tracing",
         "management.tracing.sampling.probability=1.0",
         "eventflow.dashboard.trace-url=http://tracing.test/trace/{traceId}"})
 class TracingTest extends EventflowIntegrationTest {
