@@ -17,14 +17,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Declarable;
-import org.springframework.amqp.core.DeclarableCustomizer;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.RabbitUtils;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.annotation.Bean;
@@ -42,15 +40,14 @@ import org.springframework.context.annotation.Configuration;
  * On RabbitMQ each {@code .dlq} is a classic queue: a quorum queue counts every look at a letter (a browse gives it back)
  * as a delivery, and a delivery limit, from a policy (its lowest value wins over any argument) or RabbitMQ 4's default
  * of 20, then drops the letter. A classic queue has no delivery limit, whatever the policies, and puts a letter given
- * back where it was. A {@code .dlq} an older Eventflow declared as a quorum queue is left as it is ({@link #OLD_DEAD_LETTER_QUEUE}).
+ * back where it was. A {@code .dlq} an older Eventflow declared as a quorum queue is left as it is
+ * ({@link DeadLetterQueueDeclarations}).
  */
 @Configuration
 public class BrokerTopology {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerTopology.class);
     private static final Map<String, Object> CLASSIC = Map.of("x-queue-type", "classic");
-    /** How Eventflow declared a {@code .dlq} on RabbitMQ before it became a classic queue. */
-    private static final Map<String, Object> OLD_DEAD_LETTER_QUEUE = Map.of("x-queue-type", "quorum");
 
     /** Whether the broker is RabbitMQ ({@code eventflow.broker.flavor}, or asked at start): its queues get RabbitMQ's arguments. */
     @Bean
@@ -76,7 +73,10 @@ public class BrokerTopology {
                         // with a policy (delivery-limit) there.
                         .deliveryLimit(properties.broker().deliveryLimit())
                         .build());
-                queues.add(QueueBuilder.durable(dlq).withArguments(CLASSIC).build());
+                // Declared by DeadLetterQueueDeclarations, each on a channel of its own, not in RabbitAdmin's round.
+                Queue deadLetters = QueueBuilder.durable(dlq).withArguments(CLASSIC).build();
+                deadLetters.setShouldDeclare(false);
+                queues.add(deadLetters);
             } else {
                 queues.add(new Queue(name, true, false, false, Map.of()));
                 queues.add(new Queue(dlq, true, false, false, Map.of()));
@@ -87,24 +87,19 @@ public class BrokerTopology {
     }
 
     /**
-     * Declaring a {@code .dlq} that an older Eventflow made a quorum queue as a classic one fails (406 PRECONDITION_FAILED),
-     * closes the channel and so fails every declaration after it: such a queue is declared again as it is, with a warning,
-     * in each declaration round (every connect). {@link #declaredTheOldWay} tells the dead-letter tools not to browse it.
+     * The {@code .dlq} queues on RabbitMQ, declared on every connect apart from RabbitAdmin's round; declaring one that
+     * an older Eventflow made a quorum queue as a classic one fails (406 PRECONDITION_FAILED): it is left as it is, with a
+     * warning, and {@link #declaredTheOldWay} tells the dead-letter tools not to browse it. Null on other brokers,
+     * where RabbitAdmin declares them with the rest.
      */
     @Bean
-    public DeclarableCustomizer deadLetterQueuesAsTheyAre(ConnectionFactory connectionFactory) {
-        return declarable -> {
-            if (declarable instanceof Queue queue && CLASSIC.equals(queue.getArguments()) && queue.getName().endsWith(Topic.DLQ_SUFFIX)) {
-                boolean old = new RabbitTemplate(connectionFactory).execute(channel -> declaredTheOldWay(channel, queue.getName()));
-                if (old) {
-                    LOG.warn("{} is a quorum queue, declared by an older Eventflow: left as it is. Browsing it would spend its letters'"
-                            + " deliveries, which a delivery limit turns into drops, so it is listed by depth only and replayed whole;"
-                            + " replay or move its letters, then delete it and let Eventflow declare it as a classic queue", queue.getName());
-                    return QueueBuilder.durable(queue.getName()).withArguments(OLD_DEAD_LETTER_QUEUE).build();
-                }
-            }
-            return declarable;
-        };
+    public DeadLetterQueueDeclarations deadLetterQueueDeclarations(EventflowProperties properties, BrokerKind broker,
+            ConnectionFactory connectionFactory) {
+        if (!broker.rabbitmq()) {
+            return null;
+        }
+        return new DeadLetterQueueDeclarations(topicsOf(properties.roles()).stream().map(Topic::deadLetterQueue).toList(),
+                connectionFactory);
     }
 
     /**
@@ -136,8 +131,10 @@ public class BrokerTopology {
      * exists makes the topology independent of bean creation order. A broker that is down now gets them on connect.
      */
     @Bean
-    public SmartInitializingSingleton declareQueuesAfterStartup(ObjectProvider<AmqpAdmin> admin) {
+    public SmartInitializingSingleton declareQueuesAfterStartup(ObjectProvider<AmqpAdmin> admin,
+            ObjectProvider<DeadLetterQueueDeclarations> deadLetterQueues) {
         return () -> admin.ifAvailable(amqp -> {
+            deadLetterQueues.ifAvailable(DeadLetterQueueDeclarations::declareNow);
             if (amqp instanceof RabbitAdmin rabbitAdmin) {
                 try {
                     rabbitAdmin.initialize();

@@ -163,7 +163,8 @@ class PartitionsClusterIT {
                     .formatted(detection.toMillis(), leadersElected.join().toMillis(), available.join().toMillis(), paused.join().toMillis()), detection, traffic, recovery);
             // Two missed 3 s heartbeats declare the connection dead, then one 3 s connect attempt to the unreachable address.
             assertThat(detection).as("Eventflow reconnected to a majority node").isLessThanOrEqualTo(Duration.ofSeconds(15));
-            assertThat(available.join()).as("ready and accepting again on the majority").isLessThanOrEqualTo(Duration.ofSeconds(30));
+            // 13.5 s measured; 25.8 s while a dead-letter queue on the cut-off node failed RabbitAdmin's declarations, retried inside the connect.
+            assertThat(available.join()).as("ready and accepting again on the majority").isLessThanOrEqualTo(Duration.ofSeconds(20));
             assertThat(traffic.slowestAnswer()).as("no request waits past the ingest's deadline").isLessThanOrEqualTo(REQUEST_DEADLINE);
             assertThat(recovery).as("the minority node back in the cluster after the link came back").isLessThanOrEqualTo(Duration.ofSeconds(30));
             assertThat(deadLetters.lines().map(line -> line.split("\t")).filter(c -> c.length == 2 && c[0].endsWith(".dlq"))
