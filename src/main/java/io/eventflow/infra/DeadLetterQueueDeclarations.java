@@ -41,7 +41,7 @@ public final class DeadLetterQueueDeclarations implements ConnectionListener {
     }
 
     /** Declares them on the current connection (opening one), for a connection opened before this listener was added. */
-    void declareNow() {
+    public void declareNow() {
         try {
             declareOn(connectionFactory.createConnection());
         } catch (AmqpException e) {

@@ -9,7 +9,6 @@ import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.LogLines;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -110,7 +109,7 @@ class DeliveryGuaranteesTest extends EventflowIntegrationTest {
             // The dead letter has no queue to go to: returned, so unconfirmed, so the message is requeued.
             await().atMost(PATIENCE).until(() -> log.contains("it went back to its queue"));
         } finally {
-            ((RabbitAdmin) amqp).initialize();
+            declareQueuesAgain();
         }
         Message dead = awaitDeadLetter("topic1.dlq");
         assertThat(new String(dead.getBody(), UTF_8)).isEqualTo("not an event either");

@@ -5,12 +5,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import io.eventflow.infra.DeadLetterQueueDeclarations;
 import io.eventflow.pipeline.Topic;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.QueueInformation;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -48,6 +51,8 @@ public abstract class EventflowIntegrationTest {
     private DataSourceProperties dataSource;
     @Autowired
     private CamelContext pipeline;
+    @Autowired
+    private ObjectProvider<DeadLetterQueueDeclarations> deadLetterQueues;
 
     @BeforeEach
     void startEmpty() {
@@ -60,6 +65,12 @@ public abstract class EventflowIntegrationTest {
             amqp.purgeQueue(topic.queue(), false);
             amqp.purgeQueue(topic.deadLetterQueue(), false);
         }
+    }
+
+    /** The queues declared again, as on every connect: RabbitAdmin's round and, on RabbitMQ, the dead-letter queues. */
+    protected void declareQueuesAgain() {
+        ((RabbitAdmin) amqp).initialize();
+        deadLetterQueues.ifAvailable(DeadLetterQueueDeclarations::declareNow);
     }
 
     private boolean noDeliveryInFlight() {
