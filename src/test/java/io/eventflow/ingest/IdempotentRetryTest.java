@@ -10,7 +10,6 @@ import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.OwnExternalServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -75,7 +74,7 @@ class IdempotentRetryTest extends EventflowIntegrationTest {
         assertThat(cutOff.getStatusCode().value()).isEqualTo(503);
         assertThat(cutOff.getBody()).containsEntry("title", "Broker unavailable").containsEntry("accepted", EVENTS / 2)
                 .containsEntry("retrySafe", true);
-        ((RabbitAdmin) amqp).initialize(); // the queue is back
+        declareQueuesAgain(); // the queue is back
 
         ResponseEntity<Map> retried = post(request, key);
 

@@ -30,7 +30,6 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageBuilder;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
-import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalManagementPort;
@@ -193,7 +192,7 @@ class DeadLetterTurnsTest extends EventflowIntegrationTest {
                 connectionFactory.resetConnection();
 
                 // A declaration round, as on every connect: declaring it as a classic queue would fail (406) and with it the others.
-                ((RabbitAdmin) amqp).initialize();
+                declareQueuesAgain();
 
                 assertThat(amqp.getQueueInfo("topic2.dlq")).isNotNull();
                 JsonNode listing = JSON.readTree(management().get("/actuator/deadletters").body()).get(DLQ);
@@ -212,7 +211,7 @@ class DeadLetterTurnsTest extends EventflowIntegrationTest {
             } finally {
                 channel.queueDelete(DLQ);
                 connectionFactory.resetConnection();
-                ((RabbitAdmin) amqp).initialize();
+                declareQueuesAgain();
                 // Declared anew as a classic queue: browsed again once the tools ask again what it is.
                 await().atMost(PATIENCE).until(() -> deadLetters.newest(1).get(DLQ).browsed() != null);
             }

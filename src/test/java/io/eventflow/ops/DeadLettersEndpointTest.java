@@ -17,7 +17,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalManagementPort;
@@ -113,7 +112,7 @@ class DeadLettersEndpointTest extends EventflowIntegrationTest {
             assertThat(refused.get("failure").asText()).isNotBlank();
             await().atMost(PATIENCE).until(() -> depth("topic1.dlq") == 2);
         } finally {
-            ((RabbitAdmin) amqp).initialize();
+            declareQueuesAgain();
             camel.getRouteController().startRoute("service1-topic1-batch");
         }
 

@@ -6,7 +6,6 @@ import io.eventflow.support.EventflowIntegrationTest;
 import io.eventflow.support.OwnExternalServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -52,7 +51,7 @@ class DeletedQueueTest extends EventflowIntegrationTest {
             assertThat(postEvents(PASSIVE).getStatusCode().value()).as("a request while topic1 is gone").isEqualTo(503);
             return System.nanoTime() - deletedAt >= ABSENT.toNanos();
         });
-        ((RabbitAdmin) amqp).initialize(); // the topology declared again: topic1 is back, empty
+        declareQueuesAgain(); // the topology declared again: topic1 is back, empty
 
         assertThat(postEvents(PASSIVE).getStatusCode().value()).isEqualTo(202);
         // Red while the consumer has given up on topic1: the new events wait on the queue for ever.

@@ -5,7 +5,6 @@ import java.time.Duration;
 import io.eventflow.support.EventflowIntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 
@@ -30,7 +29,7 @@ class EmbeddedQueueRecreatedTest extends EventflowIntegrationTest {
         await().atMost(PATIENCE).until(() -> rows("topic1") == 10);
 
         amqp.deleteQueue("topic1");
-        ((RabbitAdmin) amqp).initialize(); // the topology declared again: topic1 is back, empty
+        declareQueuesAgain(); // the topology declared again: topic1 is back, empty
 
         assertThat(postEvents("{\"eventType\":\"passiveEvent\",\"count\":10}").getStatusCode().value()).isEqualTo(202);
         // Red while the consumer stays attached to the deleted queue: the new messages wait on topic1 for ever.

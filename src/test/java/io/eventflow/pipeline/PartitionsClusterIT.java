@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +16,7 @@ import java.util.concurrent.Executors;
 import io.eventflow.support.EventflowProcess;
 import io.eventflow.support.NetworkNamespace;
 import io.eventflow.support.OwnDatabase;
+import io.eventflow.support.OwnedResources;
 import io.eventflow.support.RabbitMqCluster;
 import io.eventflow.support.Traffic;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +53,7 @@ class PartitionsClusterIT {
         return thread;
     });
 
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final OwnedResources owned = new OwnedResources();
 
     @BeforeAll
     static void removeLeftovers() {
@@ -63,22 +63,11 @@ class PartitionsClusterIT {
 
     @AfterEach
     void removeEverything() throws Exception {
-        Exception first = null;
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            try {
-                owned.get(i).close();
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        owned.closeAll();
     }
 
     private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
+        return owned.own(resource);
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.support.EventflowProcess;
 import io.eventflow.support.NetworkNamespace;
 import io.eventflow.support.OwnDatabase;
+import io.eventflow.support.OwnedResources;
 import io.eventflow.support.OwnVhost;
 import io.eventflow.support.PrivatePostgres;
 import io.eventflow.support.RabbitMqCluster;
@@ -49,7 +49,7 @@ class PartitionsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final OwnedResources owned = new OwnedResources();
 
     @BeforeAll
     static void removeLeftovers() {
@@ -59,22 +59,11 @@ class PartitionsIT {
 
     @AfterEach
     void removeEverything() throws Exception {
-        Exception first = null;
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            try {
-                owned.get(i).close();
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        owned.closeAll();
     }
 
     private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
+        return owned.own(resource);
     }
 
     @Test
