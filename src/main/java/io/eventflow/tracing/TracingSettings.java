@@ -4,23 +4,21 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.env.EnvironmentPostProcessor;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.PropertySource;
 import org.springframework.util.StringUtils;
 
 /**
  * Tracing is on exactly when there is somewhere to send it: {@code management.tracing.enabled} defaults to whether
  * {@code management.otlp.tracing.endpoint} is set, and Camel's route observations ({@code camel.observation.enabled})
- * follow it. Off, Camel installs no tracing route policy or event notifier, and the sampling probability defaults to 0:
- * Spring Boot's tracer exists whatever {@code management.tracing.enabled} says (that key gates export and propagation)
- * and samples 10 % of HTTP requests by default, recording spans nobody receives and putting their trace ids as exemplars
- * on the metrics. Any key set explicitly wins.
+ * follow it. Off, Camel installs no tracing route policy or event notifier and Spring Boot sets up no tracer at all
+ * ({@link TracingOff}). Any key set explicitly wins.
  */
 public class TracingSettings implements EnvironmentPostProcessor, Ordered {
 
     static final String ENDPOINT = "management.otlp.tracing.endpoint";
     static final String ENABLED = "management.tracing.enabled";
     static final String CAMEL_ENABLED = "camel.observation.enabled";
-    static final String PROBABILITY = "management.tracing.sampling.probability";
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
@@ -47,17 +45,15 @@ public class TracingSettings implements EnvironmentPostProcessor, Ordered {
                 return StringUtils.hasText(environment.getProperty(ENDPOINT));
             }
             if (CAMEL_ENABLED.equals(name)) {
-                return enabled();
-            }
-            if (PROBABILITY.equals(name) && !enabled()) {
-                return 0.0;
+                return enabled(environment);
             }
             return null;
         }
+    }
 
-        private boolean enabled() {
-            return environment.getProperty(ENABLED, Boolean.class, StringUtils.hasText(environment.getProperty(ENDPOINT)));
-        }
+    /** Whether tracing is on: {@code management.tracing.enabled}, by default whether an OTLP endpoint is set. */
+    static boolean enabled(Environment environment) {
+        return environment.getProperty(ENABLED, Boolean.class, StringUtils.hasText(environment.getProperty(ENDPOINT)));
     }
 
     // After the config files are read, like PipelineFiles.

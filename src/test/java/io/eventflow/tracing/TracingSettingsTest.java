@@ -17,8 +17,6 @@ class TracingSettingsTest {
 
         assertThat(environment.getProperty("management.tracing.enabled", Boolean.class)).isFalse();
         assertThat(environment.getProperty("camel.observation.enabled", Boolean.class)).isFalse();
-        // Spring Boot's tracer exists anyway: nothing sampled, so no span is recorded and no exemplar names a trace.
-        assertThat(environment.getProperty("management.tracing.sampling.probability", Double.class)).isZero();
     }
 
     @Test
@@ -27,8 +25,6 @@ class TracingSettingsTest {
 
         assertThat(environment.getProperty("management.tracing.enabled", Boolean.class)).isTrue();
         assertThat(environment.getProperty("camel.observation.enabled", Boolean.class)).isTrue();
-        // Spring Boot's default probability (0.1) applies.
-        assertThat(environment.getProperty("management.tracing.sampling.probability")).isNull();
     }
 
     @Test
@@ -40,8 +36,6 @@ class TracingSettingsTest {
         assertThat(on.getProperty("camel.observation.enabled", Boolean.class)).isTrue();
         assertThat(off.getProperty("management.tracing.enabled", Boolean.class)).isFalse();
         assertThat(off.getProperty("camel.observation.enabled", Boolean.class)).isFalse();
-        assertThat(environment(Map.of("management.tracing.sampling.probability", "0.5"))
-                .getProperty("management.tracing.sampling.probability", Double.class)).isEqualTo(0.5);
     }
 
     private static StandardEnvironment environment(Map<String, Object> settings) {
