@@ -2,9 +2,12 @@ package io.eventflow.processing;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.eventflow.tracing.MessageTracing;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
@@ -17,17 +20,22 @@ import org.springframework.stereotype.Component;
 public class BatchSpan {
 
     private final MessageTracing tracing;
+    private final CamelContext camel;
     private final ProducerTemplate producer;
+    // Resolved once per store route: sending by URI normalises it on every batch.
+    private final Map<String, Endpoint> stores = new ConcurrentHashMap<>();
 
     public BatchSpan(MessageTracing tracing, CamelContext camel) {
         this.tracing = tracing;
+        this.camel = camel;
         this.producer = camel.createProducerTemplate();
     }
 
     /** Sends the batch to {@code store} (a direct endpoint), as the route's {@code to} would, in the batch's span. */
     public void store(Exchange batch, String store) {
+        Endpoint endpoint = stores.computeIfAbsent(store, camel::getEndpoint);
         if (!tracing.enabled()) {
-            producer.send(store, batch);
+            producer.send(endpoint, batch);
             return;
         }
         List<Delivery> deliveries = batch.getMessage().getBody(List.class);
@@ -36,7 +44,7 @@ public class BatchSpan {
             producers.add(delivery.traceparent());
         }
         try (MessageTracing.Scope span = tracing.consuming(deliveries.get(0).routingKey(), producers, batch::getException)) {
-            producer.send(store, batch);
+            producer.send(endpoint, batch);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.eventflow.processing;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +40,7 @@ public class DeliveryBatch implements AggregationStrategy {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryBatch.class);
 
     private final Map<String, Timer> stored = new ConcurrentHashMap<>();
+    private final CreateDates createDates = new CreateDates();
     private MeterRegistry meters;
 
     /** {@code eventflow_event_stored_seconds{topic}}: from each event's create_date to its batch's commit. */
@@ -109,7 +109,7 @@ public class DeliveryBatch implements AggregationStrategy {
         long now = System.currentTimeMillis();
         for (String date : created) {
             try {
-                timer.record(Math.max(0, now - Instant.parse(date).toEpochMilli()), TimeUnit.MILLISECONDS);
+                timer.record(Math.max(0, now - createDates.epochMillis(date)), TimeUnit.MILLISECONDS);
             } catch (DateTimeParseException e) {
                 // A create_date PostgreSQL accepted but Instant cannot read (an offset other than Z): no sample.
             }
