@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -32,17 +33,27 @@ public final class EmbeddedInfrastructure implements DisposableBean {
 
     /** Starts both in parallel; if either fails, the other is stopped before the failure is thrown. */
     static EmbeddedInfrastructure start(EmbeddedSettings settings) {
+        // Each on a thread of its own with the application's class loader: Qpid finds its plugins through the context
+        // class loader, and from JDK 24 the common pool's threads have the system one, which cannot see the libraries
+        // nested in the packaged jar ("At least one implementation of ... SystemConfigFactory expected").
+        ClassLoader classes = Thread.currentThread().getContextClassLoader();
+        Executor starter = task -> {
+            Thread thread = new Thread(task, "eventflow-embedded-start");
+            thread.setContextClassLoader(classes);
+            thread.setDaemon(true);
+            thread.start();
+        };
         CompletableFuture<EmbeddedBroker> broker = CompletableFuture.supplyAsync(() -> timed(
                 () -> EmbeddedBroker.start(settings.brokerDir(), settings.embeddedBrokerPort()),
                 (b, ms) -> log.info("Embedded AMQP broker (Qpid Broker-J, BDB store) on 127.0.0.1:{}, "
                         + "virtual host '{}', data in {}, started in {} ms",
-                        b.port(), EmbeddedBroker.VIRTUAL_HOST, b.directory(), ms)));
+                        b.port(), EmbeddedBroker.VIRTUAL_HOST, b.directory(), ms)), starter);
         CompletableFuture<EmbeddedDatabase> database = CompletableFuture.supplyAsync(() -> timed(
                 () -> EmbeddedDatabase.start(settings.postgresDir(), settings.postgresPasswordFile(),
                         settings.embeddedPostgresPort()),
                 (d, ms) -> log.info("Embedded PostgreSQL {} on 127.0.0.1:{}, database '{}', data in {}, "
                         + "started in {} ms", EmbeddedDatabase.MAJOR_VERSION, d.port(), EmbeddedDatabase.DATABASE,
-                        d.directory(), ms)));
+                        d.directory(), ms)), starter);
         try {
             CompletableFuture.allOf(broker, database).join();
             return new EmbeddedInfrastructure(broker.join(), database.join());
