@@ -7,8 +7,8 @@
 # Run each from its folder with the same relative -jar eventflow.jar: the archive holds the class path it was trained on
 # and a JVM started from elsewhere ignores it without a word.
 # 25load (target/aot25load/): the AOT cache trained under load instead, so it also holds the method profiles of the
-# request and store paths (JEP 515): Eventflow in zero-install mode on a throw-away data dir (its own embedded broker and
-# database, deleted afterwards) takes TRAIN_SECONDS (60) of 64 one-event clients from bench/Load.java, then stops.
+# request and store paths (JEP 515): scripts/aot-training, the image's training (Eventflow in zero-install mode on a
+# throw-away data dir takes TRAIN_SECONDS (60) of 64 one-event clients from bench/Load.java, then stops).
 # Usage: bench/cds.sh [17] [25] [25load]   (default 17 and 25; JAVA25 picks the JDK 25, default /usr/lib/jvm/temurin-25*)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,22 +25,6 @@ extract() { # $1 = java, $2 = folder
   mv "$2/x/$(basename "$JAR")" "$2/eventflow.jar"; mv "$2/x/lib" "$2/lib"; rmdir "$2/x"
 }
 free_port() { local p; while p=$((20000 + RANDOM % 20000)); ss -Hltn "sport = :$p" | grep -q .; do :; done; echo "$p"; }
-train_under_load() { # $1 = folder
-  local data port mport pid
-  data=$(mktemp -d /tmp/eventflow-aot-training.XXXXXX) port=$(free_port) mport=$(free_port)
-  (cd "$1" && exec "$JAVA25" -XX:AOTCacheOutput=app.aot -Xlog:aot=off -Xlog:cds=off -jar eventflow.jar \
-    --eventflow.data-dir="$data" --server.port="$port" --management.server.port="$mport") >"$1/training.log" 2>&1 &
-  pid=$!
-  until curl -sf -o /dev/null "http://127.0.0.1:$mport/actuator/health/readiness"; do
-    kill -0 "$pid" 2>/dev/null || { tail -40 "$1/training.log" >&2; exit 1; }
-    sleep 1
-  done
-  java bench/Load.java "http://127.0.0.1:$port/api/events" clients=64 events=1 seconds="${TRAIN_SECONDS:-60}" >/dev/null
-  # An orderly exit (SIGTERM, Spring's shutdown) is when the JVM writes the cache.
-  kill -TERM "$pid"; wait "$pid" || true
-  rm -rf "$data"
-  [ -s "$1/app.aot" ] || { tail -40 "$1/training.log" >&2; echo "no AOT cache written" >&2; exit 1; }
-}
 for v in "${@:-17 25}"; do
   for v in $v; do
     case $v in
@@ -53,7 +37,7 @@ for v in "${@:-17 25}"; do
           echo "target/aot25: cd target/aot25 && $JAVA25 -XX:AOTCache=app.aot -jar eventflow.jar ($(du -m target/aot25/app.aot | cut -f1) MB)" ;;
       25load) [ -x "$JAVA25" ] || { echo "no JDK 25 at $JAVA25" >&2; exit 1; }
           extract "$JAVA25" target/aot25load
-          train_under_load target/aot25load
+          JAVA=$JAVA25 TRAIN_PORT=$(free_port) TRAIN_MANAGEMENT_PORT=$(free_port) scripts/aot-training target/aot25load bench/Load.java
           echo "target/aot25load: cd target/aot25load && $JAVA25 -XX:AOTCache=app.aot -jar eventflow.jar ($(du -m target/aot25load/app.aot | cut -f1) MB)" ;;
       *) echo "unknown variant $v (17, 25 or 25load)" >&2; exit 1 ;;
     esac
