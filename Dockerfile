@@ -1,5 +1,5 @@
 # Eventflow on your own RabbitMQ and PostgreSQL (see docker-compose.yml). Build: docker build -t eventflow .
-FROM eclipse-temurin:17-jdk AS build
+FROM eclipse-temurin:25-jdk AS build
 WORKDIR /src
 COPY .mvn .mvn
 COPY mvnw pom.xml ./
@@ -12,8 +12,9 @@ RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -ntp -q -DskipTests package
 # Extracted: the application's jar and its lib/ as real files, which Camel's compiler reads to compile routes/*.java.
 RUN cp target/eventflow-*.jar eventflow.jar && java -Djarmode=tools -jar eventflow.jar extract --destination extracted
 
-# A JDK, not a JRE: the Java DSL route files in routes/ are compiled when they load.
-FROM eclipse-temurin:17-jdk
+# A JDK, not a JRE: the Java DSL route files in routes/ are compiled when they load. JDK 25 for its AOT cache (below);
+# the jar is built for Java 17 and the whole suite runs on 17 and 25 (.ci/run).
+FROM eclipse-temurin:25-jdk
 RUN useradd --system --home-dir /app eventflow
 WORKDIR /app
 COPY --from=build /src/extracted/ ./
@@ -31,18 +32,18 @@ ENV SERVER_ADDRESS=0.0.0.0
 # Two malloc arenas instead of up to 8 per core: less native memory left fragmented (docs/benchmarks.md).
 ENV MALLOC_ARENA_MAX=2
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError"
-# Class Data Sharing (docs/operations.md): a training run that exits once the context refreshed, before routes and
-# consumers start, writes the classes it loaded to app.jsa; each start maps them instead of loading them from the jars
-# (docs/benchmarks.md measures it). The training connects to nothing (closed ports, no migrations, a throw-away key):
-# it needs no broker or database and leaves nothing behind but the archive. Same JVM, options and -jar path as the
-# ENTRYPOINT; an archive that no longer matches is ignored, never an error.
+# The AOT cache (JDK 25, JEP 483/515; docs/operations.md): a training run under load writes the classes it loaded and
+# linked and the method profiles of the request and store paths to app.aot, so each start maps the classes instead of
+# loading them and compiles the hot paths sooner (docs/benchmarks.md measures it). scripts/aot-training runs the jar in
+# zero-install mode (its own embedded broker and PostgreSQL, for linux/amd64) on a throw-away data dir and loopback
+# ports, sends it 60 s of one-event requests from bench/Load.java and stops it: it needs no service and leaves nothing
+# behind but the cache. Same JVM, options (JAVA_TOOL_OPTIONS) and -jar path as the ENTRYPOINT; a cache that no longer
+# matches (another GC, another class path) is ignored with a warning, never an error. .ci/image-training runs this step.
 USER root
-RUN java -XX:ArchiveClassesAtExit=/app/app.jsa -Dspring.context.exit=onRefresh -jar /app/eventflow.jar \
-      --server.address=127.0.0.1 --server.port=0 --management.server.port=0 --spring.flyway.enabled=false \
-      --spring.datasource.url=jdbc:postgresql://127.0.0.1:1/training --spring.rabbitmq.port=1 \
-      --eventflow.broker.flavor=rabbitmq --eventflow.cipher.key="$(head -c 32 /dev/urandom | base64)" >/tmp/cds-training.log 2>&1 \
-    || { tail -40 /tmp/cds-training.log; exit 1; }; \
-    chmod 444 /app/app.jsa && rm -rf /app/data/* /tmp/*
+RUN --mount=type=bind,source=scripts/aot-training,target=/mnt/training/aot-training \
+    --mount=type=bind,source=bench/Load.java,target=/mnt/training/Load.java \
+    bash /mnt/training/aot-training /app /mnt/training/Load.java \
+    && chmod 444 /app/app.aot && rm -rf /app/data/* /app/aot-training.log /tmp/*
 USER eventflow
 EXPOSE 8080
-ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/app.jsa", "-jar", "/app/eventflow.jar"]
+ENTRYPOINT ["java", "-XX:AOTCache=/app/app.aot", "-jar", "/app/eventflow.jar"]
