@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import io.eventflow.support.EventflowProcess;
 import io.eventflow.support.OwnDatabase;
@@ -109,7 +110,9 @@ class TlsBrokerIT {
     private static void awaitRefusedWithRabbitDown(EventflowProcess app, String why) {
         await().atMost(Duration.ofSeconds(180)).until(() -> {
             assertThat(app.isAlive()).as("Eventflow exited; see " + app.logFile()).isTrue();
-            return app.log().contains("Broker not reachable to declare the queues now (javax.net.ssl.SSLHandshakeException: " + why);
+            // From JDK 25 on the exception's message names the TLS alert first: "(certificate_unknown) PKIX path ...".
+            return Pattern.compile("Broker not reachable to declare the queues now \\(javax\\.net\\.ssl\\.SSLHandshakeException: "
+                    + "(\\(certificate_unknown\\) )?" + Pattern.quote(why)).matcher(app.log()).find();
         });
         await().atMost(Duration.ofSeconds(180)).ignoreExceptions()
                 .until(() -> app.management("/actuator/health").body().contains("\"rabbit\":{\"status\":\"DOWN\"}"));
