@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Builds the start-up archives for the jar: target/cds/ (JDK 17 Class Data Sharing) and target/aot25/ (JDK 25 AOT
-# cache, JEP 483/514/515). Each is the jar extracted (java -Djarmode=tools extract) plus an archive written by a
-# training run that exits once the context refreshed (spring.context.exit=onRefresh, before routes or consumers start).
-# The training run needs no broker and no database: external mode pointed at closed ports, Flyway off, a throw-away
-# cipher key; it connects to nothing, so it publishes and stores nothing and leaves no data behind.
-# Run each from its folder with the same relative -jar eventflow.jar: the archive holds the class path it was trained on
-# and a JVM started from elsewhere ignores it without a word.
-# 25load (target/aot25load/): the AOT cache trained under load instead, so it also holds the method profiles of the
-# request and store paths (JEP 515): scripts/aot-training, the image's training (Eventflow in zero-install mode on a
-# throw-away data dir takes TRAIN_SECONDS (60) of 64 one-event clients from bench/Load.java, then stops).
+# Builds the start-up archives for the jar, each the jar extracted (java -Djarmode=tools extract) plus an archive:
+# 17 (target/cds/): JDK 17 Class Data Sharing, written by a training run that exits once the context refreshed
+#   (spring.context.exit=onRefresh, before routes or consumers start). It needs no broker and no database: external mode
+#   pointed at closed ports, Flyway off, a throw-away cipher key; it connects to nothing and leaves no data behind. Run it
+#   from its folder with the same relative -jar eventflow.jar: the archive holds the class path it was trained on and a
+#   JVM started from elsewhere ignores it without a word.
+# 25 and 25load (target/aot25/, target/aot25load/): JDK 25's AOT cache (JEP 483/514/515) from scripts/aot-training, the
+#   image's training: to the context's refresh (TRAIN_AT=refresh, the same closed-port run as 17), or under load, so it
+#   also holds the method profiles of the request and store paths (Eventflow in zero-install mode on a throw-away data
+#   dir takes TRAIN_SECONDS (60) of 64 one-event clients from bench/Load.java, then stops).
 # Usage: bench/cds.sh [17] [25] [25load]   (default 17 and 25; JAVA25 picks the JDK 25, default /usr/lib/jvm/temurin-25*)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ for v in "${@:-17 25}"; do
           echo "target/cds: cd target/cds && java -XX:SharedArchiveFile=app.jsa -jar eventflow.jar ($(du -m target/cds/app.jsa | cut -f1) MB)" ;;
       25) [ -x "$JAVA25" ] || { echo "no JDK 25 at $JAVA25" >&2; exit 1; }
           extract "$JAVA25" target/aot25
-          (cd target/aot25 && "$JAVA25" -XX:AOTCacheOutput=app.aot -Xlog:aot=off -Xlog:cds=off "${TRAIN_ARGS[@]}" >training.log 2>&1)
+          JAVA=$JAVA25 TRAIN_AT=refresh scripts/aot-training target/aot25 bench/Load.java
           echo "target/aot25: cd target/aot25 && $JAVA25 -XX:AOTCache=app.aot -jar eventflow.jar ($(du -m target/aot25/app.aot | cut -f1) MB)" ;;
       25load) [ -x "$JAVA25" ] || { echo "no JDK 25 at $JAVA25" >&2; exit 1; }
           extract "$JAVA25" target/aot25load
