@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * The listener containers of every queue consumer (camel.component.spring-rabbitmq.listener-container-factory):
- * Camel's own, with two differences.
+ * Camel's own, with two differences (and threads named for their queue).
  * <p>
  * A consumer whose queue is missing keeps trying to subscribe, every recovery interval, instead of stopping its
  * container after three tries 5 s apart (Spring's default): a queue an operator deleted and declared again half a
@@ -45,6 +45,8 @@ public class ConsumerContainers extends DefaultListenerContainerFactory {
     public AbstractMessageListenerContainer createListenerContainer(SpringRabbitMQEndpoint endpoint) {
         AbstractMessageListenerContainer container = super.createListenerContainer(endpoint);
         container.setMissingQueuesFatal(false);
+        // Its threads are named consumer-topic1-1, ... in thread dumps, Hawtio and profiles; else "not.a.Spring.bean-1".
+        container.setListenerId("consumer-" + endpoint.getQueues());
         // In place of the retry advice: around each delivery to the listener.
         container.setAdviceChain((MethodInterceptor) invocation -> deliver(invocation, endpoint));
         return container;

@@ -135,6 +135,16 @@ class PipelineFlowTest extends EventflowIntegrationTest {
     }
 
     @Test
+    void everyQueueConsumersThreadsAreNamedForItsQueue() {
+        for (Topic topic : Topic.values()) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
+                    .extracting(Thread::getName).as("the threads of %s's consumer", topic.queue())
+                    .contains("consumer-" + topic.queue() + "-1", "consumer-" + topic.queue() + "-2"));
+        }
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName).noneMatch(name -> name.startsWith("not.a.Spring.bean"));
+    }
+
+    @Test
     void aBatchNoStoreThreadTookWaitsForOneInsteadOfRunningOnTheConsumersThread() throws Exception {
         ThreadPoolProfile profile = camel.getExecutorServiceManager().getThreadPoolProfile("batchStorePool");
         ExecutorService storePool = camel.getExecutorServiceManager().newThreadPool(this, "store-pool-test", "batchStorePool");
