@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * The listener containers of every queue consumer (camel.component.spring-rabbitmq.listener-container-factory):
- * Camel's own, with two differences (and threads named for their queue).
+ * Camel's own, with two differences, and threads named for their queue ({@code consumer-topic1-1}, ...).
  * <p>
  * A consumer whose queue is missing keeps trying to subscribe, every recovery interval, instead of stopping its
  * container after three tries 5 s apart (Spring's default): a queue an operator deleted and declared again half a
@@ -45,7 +45,7 @@ public class ConsumerContainers extends DefaultListenerContainerFactory {
     public AbstractMessageListenerContainer createListenerContainer(SpringRabbitMQEndpoint endpoint) {
         AbstractMessageListenerContainer container = super.createListenerContainer(endpoint);
         container.setMissingQueuesFatal(false);
-        // Its threads are named consumer-topic1-1, ... in thread dumps, Hawtio and profiles; else "not.a.Spring.bean-1".
+        // Camel's containers are not Spring beans: without an id Spring AMQP names every consumer thread not.a.Spring.bean-N.
         container.setListenerId("consumer-" + endpoint.getQueues());
         // In place of the retry advice: around each delivery to the listener.
         container.setAdviceChain((MethodInterceptor) invocation -> deliver(invocation, endpoint));
